@@ -1,0 +1,64 @@
+# Two commands for a newcomer: `make run` and `make test`. Everything else is a helper.
+HOST ?= 127.0.0.1
+PORT ?= 8000
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+export ALLOWED_HOSTS ?= $(HOST),127.0.0.1,localhost
+export BASE_URL ?= http://$(HOST):$(PORT)
+
+.PHONY: run test lint typecheck pytest system-deps static messages bench clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+
+$(VENV)/.run-deps: requirements.txt | $(BIN)/python
+	$(BIN)/pip install --quiet -r requirements.txt
+	touch $@
+
+$(VENV)/.dev-deps: requirements.txt requirements-dev.txt | $(BIN)/python
+	$(BIN)/pip install --quiet -r requirements-dev.txt
+	touch $@ $(VENV)/.run-deps
+
+static: $(VENV)/.run-deps
+	mkdir -p var
+	$(BIN)/python manage.py collectstatic --noinput --verbosity 0
+
+run: static
+	$(BIN)/python manage.py migrate --noinput --verbosity 0
+	$(BIN)/python manage.py seed_demo --if-empty --base-url $(BASE_URL)
+	@echo "Consulta is serving on $(BASE_URL) (HTTP and WebSocket). Stop it with Ctrl+C."
+	$(BIN)/uvicorn consulta.asgi:application --host $(HOST) --port $(PORT) --no-server-header --lifespan off
+
+# Debian's Chromium for the browser tests, and gettext for the catalogue check.
+system-deps:
+	@if [ ! -x /usr/lib/chromium/chromium ] || ! command -v msgfmt >/dev/null; then \
+		echo "Installing Chromium and gettext from Debian's packages"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium gettext >/dev/null; \
+	fi
+	@test -x /usr/lib/chromium/chromium || { echo "Chromium is missing: the browser tests cannot run." >&2; exit 1; }
+
+lint: $(VENV)/.dev-deps
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+typecheck: $(VENV)/.dev-deps
+	$(BIN)/mypy
+
+pytest: $(VENV)/.dev-deps system-deps static
+	$(BIN)/pytest
+
+test: lint typecheck pytest
+
+# Regenerate the translation catalogues after changing user-facing strings.
+messages: $(VENV)/.dev-deps
+	cd consulta && ../$(BIN)/django-admin makemessages --locale sv --no-location --no-obsolete
+	cd consulta && ../$(BIN)/django-admin makemessages --locale sv --domain djangojs --no-location --no-obsolete --ignore 'static/vendor/*'
+	cd consulta && ../$(BIN)/django-admin compilemessages
+
+bench: $(VENV)/.dev-deps system-deps static
+	$(BIN)/python -m bench.run_all
+
+clean:
+	rm -rf $(VENV) var .mypy_cache .ruff_cache .pytest_cache

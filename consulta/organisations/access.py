@@ -1,0 +1,250 @@
+"""The one way views and consumers load an organisation, clinic or room for a person.
+
+Rules, from docs/roles.md (itself from the product's domain description):
+
+- Somebody with no role in an organisation or clinic gets 404: its existence
+  is not revealed.
+- Somebody who can see a thing but may not do what they asked gets 403
+  (a reporter opening a clinic, a team member opening the clinic settings).
+
+Never load a clinic or room with a bare `objects.get` in a view: go through
+here, so the check cannot be forgotten.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.contrib.auth.models import AnonymousUser
+from django.core.exceptions import PermissionDenied
+from django.db.models import Q, QuerySet
+from django.http import Http404
+
+from consulta.accounts.models import User
+from consulta.organisations.models import (
+    Clinic,
+    ClinicMembership,
+    ClinicRole,
+    Organisation,
+    OrganisationMembership,
+    OrganisationRole,
+)
+from consulta.rooms.models import GuestLink, MeetingRoom, UserRoom
+
+AnyUser = User | AnonymousUser
+
+
+@dataclass(frozen=True)
+class OrganisationAccess:
+    organisation: Organisation
+    role: str | None  # an OrganisationRole, or None for clinic-only people
+
+    @property
+    def is_admin(self) -> bool:
+        return self.role == OrganisationRole.ADMIN
+
+    @property
+    def can_see_organisation(self) -> bool:
+        return self.role is not None
+
+    @property
+    def can_create_clinics(self) -> bool:
+        return self.role in (OrganisationRole.ADMIN, OrganisationRole.COORDINATOR)
+
+    @property
+    def can_see_people(self) -> bool:
+        return self.role == OrganisationRole.ADMIN
+
+    @property
+    def assignable_roles(self) -> list[str]:
+        """Organisation roles this person may grant and take away."""
+        if self.role == OrganisationRole.ADMIN:
+            return [OrganisationRole.ADMIN, OrganisationRole.COORDINATOR, OrganisationRole.REPORTER]
+        if self.role == OrganisationRole.COORDINATOR:
+            return [OrganisationRole.COORDINATOR, OrganisationRole.REPORTER]
+        return []
+
+    @property
+    def can_manage_roles(self) -> bool:
+        return bool(self.assignable_roles)
+
+
+@dataclass(frozen=True)
+class ClinicAccess:
+    clinic: Clinic
+    clinic_role: str | None  # a ClinicRole, or None
+    organisation_role: str | None  # an OrganisationRole, or None
+    is_service_referrer: bool = False
+
+    @property
+    def is_team_member(self) -> bool:
+        return self.clinic_role is not None
+
+    @property
+    def can_enter(self) -> bool:
+        """Open the clinic, use its waiting area, join calls."""
+        return self.is_team_member or self.organisation_role in (
+            OrganisationRole.ADMIN,
+            OrganisationRole.COORDINATOR,
+        )
+
+    @property
+    def can_use_meeting_rooms(self) -> bool:
+        return self.is_team_member or self.organisation_role == OrganisationRole.ADMIN
+
+    @property
+    def can_configure(self) -> bool:
+        """Clinic settings, meeting rooms and guest links."""
+        return self.clinic_role == ClinicRole.ADMIN or self.organisation_role in (
+            OrganisationRole.ADMIN,
+            OrganisationRole.COORDINATOR,
+        )
+
+    @property
+    def can_manage_team(self) -> bool:
+        """Change roles, remove people, enable user rooms."""
+        return self.clinic_role == ClinicRole.ADMIN or self.organisation_role == OrganisationRole.ADMIN
+
+    @property
+    def can_add_team_members(self) -> bool:
+        return self.can_manage_team or self.clinic_role == ClinicRole.CLERK
+
+    @property
+    def invitable_roles(self) -> list[str]:
+        if self.can_manage_team:
+            return list(ClinicRole.values)
+        if self.clinic_role == ClinicRole.CLERK:
+            return [ClinicRole.MEMBER]
+        return []
+
+    @property
+    def can_transfer_callers(self) -> bool:
+        return self.can_enter or self.is_service_referrer
+
+    def require(self, capability: str) -> ClinicAccess:
+        if not getattr(self, capability):
+            raise PermissionDenied
+        return self
+
+
+def _person(user: AnyUser) -> User | None:
+    if not user.is_authenticated or not user.is_active:
+        return None
+    assert isinstance(user, User)
+    return user
+
+
+def organisation_access(user: AnyUser, slug: str) -> OrganisationAccess:
+    """404 unless the person has a role in the organisation or one of its clinics."""
+    person = _person(user)
+    if person is None:
+        raise Http404
+    organisation = Organisation.objects.filter(slug=slug).first()
+    if organisation is None:
+        raise Http404
+    membership = OrganisationMembership.objects.filter(organisation=organisation, user=person).first()
+    if membership is None:
+        if not ClinicMembership.objects.filter(clinic__organisation=organisation, user=person).exists():
+            raise Http404
+        return OrganisationAccess(organisation, None)
+    return OrganisationAccess(organisation, membership.role)
+
+
+def clinic_access(user: AnyUser, slug: str, capability: str | None = "can_enter") -> ClinicAccess:
+    """The person's standing in a clinic: 404 if they have none, 403 if it lacks `capability`."""
+    person = _person(user)
+    if person is None:
+        raise Http404
+    clinic = Clinic.objects.select_related("organisation").filter(slug=slug).first()
+    if clinic is None:
+        raise Http404
+    access = _clinic_access(person, clinic)
+    if access is None:
+        raise Http404
+    if capability:
+        access.require(capability)
+    return access
+
+
+def _clinic_access(person: User, clinic: Clinic) -> ClinicAccess | None:
+    membership = ClinicMembership.objects.filter(clinic=clinic, user=person).first()
+    org_membership = OrganisationMembership.objects.filter(organisation_id=clinic.organisation_id, user=person).first()
+    if membership is None and org_membership is None:
+        return None
+    return ClinicAccess(
+        clinic=clinic,
+        clinic_role=membership.role if membership else None,
+        organisation_role=org_membership.role if org_membership else None,
+        is_service_referrer=bool(membership and membership.is_service_referrer),
+    )
+
+
+def clinics_for(user: AnyUser) -> QuerySet[Clinic]:
+    """Every clinic whose name the person may see (reporters included)."""
+    person = _person(user)
+    if person is None:
+        return Clinic.objects.none()
+    return (
+        Clinic.objects.filter(Q(memberships__user=person) | Q(organisation__memberships__user=person))
+        .select_related("organisation")
+        .distinct()
+    )
+
+
+def organisations_for(user: AnyUser) -> QuerySet[Organisation]:
+    """Organisations in which the person holds an organisation role."""
+    person = _person(user)
+    if person is None:
+        return Organisation.objects.none()
+    return Organisation.objects.filter(memberships__user=person).distinct()
+
+
+def meeting_room_for(user: AnyUser, token: str) -> tuple[MeetingRoom, ClinicAccess]:
+    """A meeting room by its link, for a person who may use the clinic's meeting rooms."""
+    room = MeetingRoom.objects.select_related("clinic__organisation").filter(token=token).first()
+    if room is None:
+        raise Http404
+    person = _person(user)
+    access = _clinic_access(person, room.clinic) if person else None
+    if access is None or not access.can_use_meeting_rooms:
+        raise Http404
+    return room, access
+
+
+def managed_meeting_room(access: ClinicAccess, room_id: int) -> MeetingRoom:
+    room = access.require("can_configure").clinic.meeting_rooms.filter(pk=room_id).first()
+    if room is None:
+        raise Http404
+    return room
+
+
+def user_room_for(user: AnyUser, token: str) -> UserRoom:
+    """A user room by its link: only its owner may host it."""
+    person = _person(user)
+    room = UserRoom.objects.select_related("clinic", "owner").filter(token=token).first()
+    if room is None or person is None or room.owner_id != person.pk:
+        raise Http404
+    if not ClinicMembership.objects.filter(clinic=room.clinic, user=person).exists():
+        raise Http404
+    return room
+
+
+def public_clinic(slug: str) -> Clinic:
+    """A clinic by its public patient link: only its name and waiting area are public."""
+    clinic = Clinic.objects.select_related("organisation", "waiting_area").filter(slug=slug).first()
+    if clinic is None:
+        raise Http404
+    return clinic
+
+
+def guest_link_for(token: str) -> GuestLink:
+    """A guest link that is still valid, or 404: an expired link reveals nothing."""
+    link = (
+        GuestLink.objects.valid()
+        .select_related("meeting_room__clinic", "user_room__clinic", "user_room__owner")
+        .filter(token=token)
+        .first()
+    )
+    if link is None:
+        raise Http404
+    return link

@@ -1,0 +1,228 @@
+"""Every change to organisations, clinics, roles and invitations passes through here.
+
+Views validate input with forms, then call one function of this module. Each
+function checks the rules that must hold whatever the caller (a clinic keeps
+an admin; nobody grants a role they may not grant) and raises `ActionError`
+with a message fit to show the person when a rule says no.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.core.mail import send_mail
+from django.db import transaction
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from consulta.accounts.models import User
+from consulta.organisations.models import (
+    Clinic,
+    ClinicMembership,
+    ClinicRole,
+    Invitation,
+    Organisation,
+    OrganisationMembership,
+    OrganisationRole,
+    invitation_expiry,
+)
+
+
+class ActionError(Exception):
+    """A rule said no; the message is written for the person who asked."""
+
+
+def create_clinic(organisation: Organisation, *, name: str, slug: str, time_zone: str = "") -> Clinic:
+    # Clinic.save creates the clinic's one waiting area in the same transaction.
+    with transaction.atomic():
+        return Clinic.objects.create(organisation=organisation, name=name, slug=slug, time_zone=time_zone)
+
+
+def update_clinic(clinic: Clinic, *, name: str, time_zone: str) -> Clinic:
+    clinic.name = name
+    clinic.time_zone = time_zone
+    clinic.save(update_fields=["name", "time_zone"])
+    return clinic
+
+
+def find_user(email: str) -> User | None:
+    return User.objects.filter(email__iexact=email.strip()).first()
+
+
+# --- Clinic team -----------------------------------------------------------------
+
+
+def invite_to_clinic(
+    clinic: Clinic, *, email: str, role: str, is_service_referrer: bool, invited_by: User
+) -> ClinicMembership | Invitation:
+    """Add an existing account at once; otherwise e-mail an invitation."""
+    email = email.strip().lower()
+    user = find_user(email)
+    with transaction.atomic():
+        if user is not None:
+            if ClinicMembership.objects.filter(clinic=clinic, user=user).exists():
+                raise ActionError(_("%(email)s is already in this clinic's team.") % {"email": email})
+            membership = ClinicMembership.objects.create(
+                clinic=clinic, user=user, role=role, is_service_referrer=is_service_referrer
+            )
+            transaction.on_commit(lambda: _send_added_mail(user, clinic.name))
+            return membership
+        if clinic.invitations.pending().filter(email__iexact=email).exists():
+            raise ActionError(_("An invitation to %(email)s is already pending. Resend it instead.") % {"email": email})
+        invitation = Invitation.objects.create(
+            organisation=clinic.organisation,
+            clinic=clinic,
+            email=email,
+            clinic_role=role,
+            is_service_referrer=is_service_referrer,
+            invited_by=invited_by,
+        )
+        transaction.on_commit(lambda: send_invitation(invitation))
+        return invitation
+
+
+def change_clinic_role(membership: ClinicMembership, *, role: str, is_service_referrer: bool) -> ClinicMembership:
+    with transaction.atomic():
+        if membership.role == ClinicRole.ADMIN and role != ClinicRole.ADMIN:
+            _ensure_another_clinic_admin(membership)
+        membership.role = role
+        membership.is_service_referrer = is_service_referrer
+        membership.save(update_fields=["role", "is_service_referrer"])
+    return membership
+
+
+def remove_from_clinic(membership: ClinicMembership) -> None:
+    with transaction.atomic():
+        if membership.role == ClinicRole.ADMIN:
+            _ensure_another_clinic_admin(membership)
+        # Their user room goes with them: only its owner could use it.
+        membership.clinic.user_rooms.filter(owner_id=membership.user_id).delete()
+        membership.delete()
+
+
+def _ensure_another_clinic_admin(membership: ClinicMembership) -> None:
+    admins = (
+        ClinicMembership.objects.select_for_update()
+        .filter(clinic_id=membership.clinic_id, role=ClinicRole.ADMIN)
+        .exclude(pk=membership.pk)
+    )
+    if not admins.exists():
+        raise ActionError(_("A clinic must keep at least one clinic admin. Make someone else admin first."))
+
+
+# --- Organisation roles ----------------------------------------------------------
+
+
+def invite_to_organisation(
+    organisation: Organisation, *, email: str, role: str, invited_by: User
+) -> OrganisationMembership | Invitation:
+    email = email.strip().lower()
+    user = find_user(email)
+    with transaction.atomic():
+        if user is not None:
+            if OrganisationMembership.objects.filter(organisation=organisation, user=user).exists():
+                raise ActionError(_("%(email)s already has a role in this organisation.") % {"email": email})
+            membership = OrganisationMembership.objects.create(organisation=organisation, user=user, role=role)
+            transaction.on_commit(lambda: _send_added_mail(user, organisation.name))
+            return membership
+        pending = organisation.invitations.pending().filter(clinic__isnull=True, email__iexact=email)
+        if pending.exists():
+            raise ActionError(_("An invitation to %(email)s is already pending. Resend it instead.") % {"email": email})
+        invitation = Invitation.objects.create(
+            organisation=organisation, email=email, organisation_role=role, invited_by=invited_by
+        )
+        transaction.on_commit(lambda: send_invitation(invitation))
+        return invitation
+
+
+def remove_from_organisation(membership: OrganisationMembership) -> None:
+    with transaction.atomic():
+        if membership.role == OrganisationRole.ADMIN:
+            others = (
+                OrganisationMembership.objects.select_for_update()
+                .filter(organisation_id=membership.organisation_id, role=OrganisationRole.ADMIN)
+                .exclude(pk=membership.pk)
+            )
+            if not others.exists():
+                raise ActionError(_("An organisation must keep at least one organisation admin."))
+        membership.delete()
+
+
+# --- Invitations ------------------------------------------------------------------
+
+
+def send_invitation(invitation: Invitation) -> None:
+    place = invitation.clinic.name if invitation.clinic else invitation.organisation.name
+    context = {
+        "invitation": invitation,
+        "place": place,
+        "role": invitation.role_label,
+        "url": settings.BASE_URL + reverse("accounts:invitation", args=[invitation.token]),
+        "site_name": settings.SITE_NAME,
+    }
+    send_mail(
+        subject=_("You are invited to %(place)s on %(site)s") % {"place": place, "site": settings.SITE_NAME},
+        message=render_to_string("organisations/email/invitation.txt", context),
+        from_email=None,
+        recipient_list=[invitation.email],
+    )
+
+
+def _send_added_mail(user: User, place: str) -> None:
+    send_mail(
+        subject=_("You have been added to %(place)s") % {"place": place},
+        message=render_to_string(
+            "organisations/email/added.txt",
+            {"user": user, "place": place, "url": settings.BASE_URL + "/", "site_name": settings.SITE_NAME},
+        ),
+        from_email=None,
+        recipient_list=[user.email],
+    )
+
+
+def resend_invitation(invitation: Invitation) -> Invitation:
+    """Send again, valid for another full period from now."""
+    if invitation.accepted_at or invitation.withdrawn_at:
+        raise ActionError(_("This invitation has already been accepted or withdrawn."))
+    invitation.sent_at = timezone.now()
+    invitation.expires_at = invitation_expiry()
+    invitation.save(update_fields=["sent_at", "expires_at"])
+    transaction.on_commit(lambda: send_invitation(invitation))
+    return invitation
+
+
+def withdraw_invitation(invitation: Invitation) -> None:
+    if invitation.accepted_at:
+        raise ActionError(_("This invitation has already been accepted."))
+    invitation.withdrawn_at = timezone.now()
+    invitation.save(update_fields=["withdrawn_at"])
+
+
+def accept_invitation(invitation: Invitation, user: User) -> None:
+    """Give `user` the role the invitation offers. The invitation must be pending."""
+    with transaction.atomic():
+        invitation = Invitation.objects.select_for_update().get(pk=invitation.pk)
+        if not invitation.is_pending:
+            raise ActionError(_("This invitation is no longer valid. Ask for a new one."))
+        if invitation.clinic_id:
+            ClinicMembership.objects.get_or_create(
+                clinic_id=invitation.clinic_id,
+                user=user,
+                defaults={"role": invitation.clinic_role, "is_service_referrer": invitation.is_service_referrer},
+            )
+        else:
+            OrganisationMembership.objects.get_or_create(
+                organisation_id=invitation.organisation_id, user=user, defaults={"role": invitation.organisation_role}
+            )
+        invitation.accepted_at = timezone.now()
+        invitation.save(update_fields=["accepted_at"])
+
+
+def create_account_from_invitation(invitation: Invitation, *, first_name: str, last_name: str, password: str) -> User:
+    with transaction.atomic():
+        user = User.objects.create_user(
+            email=invitation.email, password=password, first_name=first_name, last_name=last_name
+        )
+        accept_invitation(invitation, user)
+    return user

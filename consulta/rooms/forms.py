@@ -1,0 +1,30 @@
+from __future__ import annotations
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+
+class MeetingRoomForm(forms.Form):
+    name = forms.CharField(label=_("Room name"), max_length=120)
+
+    def clean_name(self) -> str:
+        name = self.cleaned_data["name"].strip()
+        if not name:
+            raise forms.ValidationError(_("Give the room a name."))
+        return name
+
+
+class GuestLinkForm(forms.Form):
+    VALIDITY = [
+        ("1", _("1 day")),
+        ("7", _("7 days")),
+        ("30", _("30 days")),
+        ("90", _("90 days")),
+    ]
+    label = forms.CharField(
+        label=_("For whom (optional)"),
+        max_length=120,
+        required=False,
+        help_text=_("A note for your team, for example the guest's name."),
+    )
+    valid_days = forms.TypedChoiceField(label=_("Valid for"), choices=VALIDITY, coerce=int, initial="7")

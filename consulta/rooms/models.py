@@ -1,0 +1,114 @@
+"""The clinic's places: its one waiting area, meeting rooms, user rooms, guest links.
+
+A waiting area is created with its clinic and cannot be duplicated (a unique
+clinic column) nor deleted while its clinic exists (a database trigger, see
+migration 0002). Meeting and user rooms are reached by unguessable links.
+"""
+
+from __future__ import annotations
+
+import secrets
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from consulta.organisations.models import Clinic, new_token
+
+
+def new_room_token() -> str:
+    # 16 random bytes: 128 bits.
+    return secrets.token_urlsafe(16)
+
+
+class WaitingArea(models.Model):
+    clinic = models.OneToOneField(Clinic, on_delete=models.PROTECT, related_name="waiting_area")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return str(_("Waiting area of %(clinic)s") % {"clinic": self.clinic.name})
+
+
+class MeetingRoom(models.Model):
+    clinic = models.ForeignKey(Clinic, on_delete=models.CASCADE, related_name="meeting_rooms")
+    name = models.CharField(_("name"), max_length=120)
+    token = models.CharField(max_length=40, unique=True, default=new_room_token)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint(fields=["clinic", "name"], name="meeting_room_name_unique_in_clinic"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class UserRoom(models.Model):
+    """A team member's own permanent room; only the owner hosts it."""
+
+    clinic = models.ForeignKey(Clinic, on_delete=models.CASCADE, related_name="user_rooms")
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="user_rooms")
+    token = models.CharField(max_length=40, unique=True, default=new_room_token)
+    enabled_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["clinic", "owner"], name="one_user_room_per_member"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def name(self) -> str:
+        return self.owner.display_name
+
+
+class GuestLinkQuerySet(models.QuerySet["GuestLink"]):
+    def valid(self) -> GuestLinkQuerySet:
+        return self.filter(revoked_at__isnull=True, expires_at__gt=timezone.now())
+
+
+class GuestLink(models.Model):
+    """Entry to one meeting room or user room for somebody without an account."""
+
+    meeting_room = models.ForeignKey(
+        MeetingRoom, on_delete=models.CASCADE, null=True, blank=True, related_name="guest_links"
+    )
+    user_room = models.ForeignKey(UserRoom, on_delete=models.CASCADE, null=True, blank=True, related_name="guest_links")
+    label = models.CharField(_("for whom"), max_length=120, blank=True)
+    token = models.CharField(max_length=64, unique=True, default=new_token)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    expires_at = models.DateTimeField(_("valid until"))
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    objects = GuestLinkQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(meeting_room__isnull=False, user_room__isnull=True)
+                | models.Q(meeting_room__isnull=True, user_room__isnull=False),
+                name="guest_link_has_one_room",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.label or self.token[:8]
+
+    @property
+    def room(self) -> MeetingRoom | UserRoom:
+        room = self.meeting_room or self.user_room
+        assert room is not None
+        return room
+
+    @property
+    def is_valid(self) -> bool:
+        return self.revoked_at is None and self.expires_at > timezone.now()

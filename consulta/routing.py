@@ -1,0 +1,5 @@
+"""Every WebSocket route of the project, gathered from the apps."""
+
+from consulta.core.routing import websocket_urlpatterns as core_patterns
+
+websocket_urlpatterns = [*core_patterns]

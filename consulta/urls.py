@@ -1,0 +1,11 @@
+from django.contrib import admin
+from django.urls import include, path
+
+urlpatterns = [
+    path("", include("consulta.core.urls")),
+    path("accounts/", include("consulta.accounts.urls")),
+    path("", include("consulta.organisations.urls")),
+    path("", include("consulta.rooms.urls")),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("django-admin/", admin.site.urls),
+]
