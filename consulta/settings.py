@@ -66,6 +66,8 @@ INSTALLED_APPS = [
     "consulta.accounts",
     "consulta.organisations",
     "consulta.rooms",
+    "consulta.consultations",
+    "consulta.calls",
 ]
 
 MIDDLEWARE = [
@@ -157,6 +159,10 @@ INVITATION_VALID_DAYS = env_int("INVITATION_VALID_DAYS", 30)
 AXES_FAILURE_LIMIT = env_int("LOGIN_FAILURE_LIMIT", 5)
 AXES_COOLOFF_TIME = timedelta(minutes=env_int("LOGIN_COOLOFF_MINUTES", 15))
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+# Where axes finds the username: Django's login form and authenticate() call it
+# "username". Axes's default is USERNAME_FIELD ("email"), which is never there:
+# every failure was then recorded without a username and a lock-out never held.
+AXES_USERNAME_FORM_FIELD = "username"
 AXES_LOCKOUT_TEMPLATE = "accounts/locked_out.html"
 AXES_RESET_ON_SUCCESS = True
 AXES_VERBOSE = False
@@ -226,3 +232,15 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
     "loggers": {"axes": {"level": "WARNING"}},
 }
+
+# Calls and the waiting area. See docs/configuration.md.
+STUN_URLS = env_list("STUN_URLS", "")
+TURN_URLS = env_list("TURN_URLS", "")
+TURN_SECRET = env_str("TURN_SECRET", "")
+TURN_CREDENTIAL_TTL = env_int("TURN_CREDENTIAL_TTL", 6 * 60 * 60)
+# A patient whose connection drops keeps their place this long.
+PATIENT_RECONNECT_GRACE_SECONDS = env_int("PATIENT_RECONNECT_GRACE_SECONDS", 120)
+# A call participant silent this long (no heartbeat) has left.
+PARTICIPANT_TIMEOUT_SECONDS = env_int("PARTICIPANT_TIMEOUT_SECONDS", 75)
+# Region for phone numbers given without a country code.
+PHONE_REGION = env_str("PHONE_REGION", "SE")

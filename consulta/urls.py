@@ -6,6 +6,7 @@ urlpatterns = [
     path("accounts/", include("consulta.accounts.urls")),
     path("", include("consulta.organisations.urls")),
     path("", include("consulta.rooms.urls")),
+    path("", include("consulta.consultations.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("django-admin/", admin.site.urls),
 ]

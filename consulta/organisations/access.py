@@ -21,6 +21,7 @@ from django.db.models import Q, QuerySet
 from django.http import Http404
 
 from consulta.accounts.models import User
+from consulta.consultations.models import Consultation
 from consulta.organisations.models import (
     Clinic,
     ClinicMembership,
@@ -206,9 +207,11 @@ def meeting_room_for(user: AnyUser, token: str) -> tuple[MeetingRoom, ClinicAcce
         raise Http404
     person = _person(user)
     access = _clinic_access(person, room.clinic) if person else None
-    if access is None or not access.can_use_meeting_rooms:
+    if access is None:
         raise Http404
-    return room, access
+    # A coordinator or reporter sees the clinic (and coordinators see its rooms'
+    # links), but may not use its meeting rooms: 403, as the rules above say.
+    return room, access.require("can_use_meeting_rooms")
 
 
 def managed_meeting_room(access: ClinicAccess, room_id: int) -> MeetingRoom:
@@ -248,3 +251,50 @@ def guest_link_for(token: str) -> GuestLink:
     if link is None:
         raise Http404
     return link
+
+
+def consultation_for(user: AnyUser, consultation_id: int) -> tuple[Consultation, ClinicAccess]:
+    """A waiting-area caller, for a person who may use that clinic's waiting area."""
+    consultation = (
+        Consultation.objects.select_related("clinic__organisation", "clinic__waiting_area")
+        .filter(pk=consultation_id)
+        .first()
+    )
+    person = _person(user)
+    if consultation is None or person is None:
+        raise Http404
+    standing = _clinic_access(person, consultation.clinic)
+    if standing is None or not standing.can_enter:
+        raise Http404
+    return consultation, standing
+
+
+def patient_consultation(token: str) -> Consultation | None:
+    """The patient's own space, by the token only they hold."""
+    return Consultation.objects.select_related("clinic__waiting_area").filter(token=token).first()
+
+
+def clinic_by_short_code(code: str) -> Clinic:
+    """A clinic by the short code printed on leaflets and read out on the phone."""
+    clinic = Clinic.objects.filter(waiting_area__short_code=code.upper()).first()
+    if clinic is None:
+        raise Http404
+    return clinic
+
+
+def transfer_targets(user: AnyUser, standing: ClinicAccess) -> list[Clinic]:
+    """Other clinics' waiting areas this person may send a caller to.
+
+    A service referrer may send to every clinic of the organisation; anyone
+    else only to waiting areas they can use themselves.
+    """
+    person = _person(user)
+    if person is None:
+        return []
+    others = Clinic.objects.filter(organisation_id=standing.clinic.organisation_id).exclude(pk=standing.clinic.pk)
+    if standing.is_service_referrer or standing.organisation_role in (
+        OrganisationRole.ADMIN,
+        OrganisationRole.COORDINATOR,
+    ):
+        return list(others.select_related("organisation"))
+    return list(others.filter(memberships__user=person).select_related("organisation").distinct())

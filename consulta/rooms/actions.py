@@ -27,11 +27,12 @@ def create_meeting_room(clinic: Clinic, *, name: str, created_by: User) -> Meeti
 
 
 def rename_meeting_room(room: MeetingRoom, *, name: str) -> MeetingRoom:
-    room.name = name.strip()
+    old_name, room.name = room.name, name.strip()
     try:
         with transaction.atomic():
             room.save(update_fields=["name"])
     except IntegrityError:
+        room.name = old_name  # the page shown next must not call the room by the refused name
         raise _name_taken() from None
     return room
 

@@ -22,8 +22,37 @@ def new_room_token() -> str:
     return secrets.token_urlsafe(16)
 
 
+# No 0/O, 1/I/L: a short code is read aloud over the phone.
+SHORT_CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
+
+
+def new_short_code() -> str:
+    return "".join(secrets.choice(SHORT_CODE_ALPHABET) for _ in range(6))
+
+
+class DeviceCheck(models.TextChoices):
+    WARN = "warn", _("Warn, but let the patient enter")
+    BLOCK = "block", _("Block entry until the check passes")
+
+
 class WaitingArea(models.Model):
     clinic = models.OneToOneField(Clinic, on_delete=models.PROTECT, related_name="waiting_area")
+    short_code = models.CharField(max_length=8, unique=True, default=new_short_code)
+    is_enabled = models.BooleanField(
+        _("open for patients"), default=True, help_text=_("Switch off to close the waiting area at any time.")
+    )
+    closed_message = models.TextField(
+        _("message when closed"),
+        blank=True,
+        help_text=_("Shown to patients outside opening hours or while the waiting area is switched off."),
+    )
+    show_queue_position = models.BooleanField(_("show patients their place in the queue"), default=False)
+    device_check = models.CharField(
+        _("when the camera, microphone or connection check fails"),
+        max_length=10,
+        choices=DeviceCheck.choices,
+        default=DeviceCheck.WARN,
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     def __str__(self) -> str:

@@ -14,8 +14,6 @@ urlpatterns = [
         name="guest_link_revoke",
     ),
     path("c/<slug:slug>/team/<int:membership_id>/user-room/", views.user_room_toggle, name="user_room_toggle"),
-    path("c/<slug:slug>/waiting-area/", views.waiting_area_dashboard, name="dashboard"),
-    path("wait/<slug:slug>/", views.patient_entry, name="patient_entry"),
     path("r/<str:token>/", views.meeting_room, name="meeting_room"),
     path("u/<str:token>/", views.user_room, name="user_room"),
     path(

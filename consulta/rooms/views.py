@@ -173,16 +173,3 @@ def user_room_guest_link_revoke(request: HttpRequest, token: str, link_id: int) 
 def guest(request: HttpRequest, token: str) -> HttpResponse:
     link = access.guest_link_for(token)
     return render(request, "rooms/guest.html", {"link": link, "room": link.room, "clinic": link.room.clinic})
-
-
-# --- The waiting area (its live parts arrive with the consultations app) ----------------------
-
-
-@login_required
-def waiting_area_dashboard(request: HttpRequest, slug: str) -> HttpResponse:
-    standing = access.clinic_access(request.user, slug, "can_enter")
-    return render(request, "rooms/waiting_area_dashboard.html", {"standing": standing, "clinic": standing.clinic})
-
-
-def patient_entry(request: HttpRequest, slug: str) -> HttpResponse:
-    return render(request, "rooms/patient_entry.html", {"clinic": access.public_clinic(slug)})

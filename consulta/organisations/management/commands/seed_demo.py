@@ -108,8 +108,8 @@ def seed(base_url: str, refresh: bool = True) -> dict[str, Any]:
             {
                 "name": clinic.name,
                 "slug": clinic.slug,
-                "waiting_area_url": base_url + reverse("rooms:patient_entry", args=[clinic.slug]),
-                "dashboard_url": base_url + reverse("rooms:dashboard", args=[clinic.slug]),
+                "waiting_area_url": base_url + reverse("consultations:entry", args=[clinic.slug]),
+                "dashboard_url": base_url + reverse("consultations:dashboard", args=[clinic.slug]),
                 "meeting_rooms": [
                     {
                         "name": room.name,

@@ -1,0 +1,149 @@
+"""Every change to who is in a call passes through here; events go out after commit."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import secrets
+import time
+from datetime import datetime, timedelta
+from typing import Any
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+
+from consulta.calls import events
+from consulta.calls.messages import CallEnded, OutMediaState, OutPeerJoined, OutPeerLeft, Peer
+from consulta.calls.models import Call, Participant
+
+MAX_PARTICIPANTS = 6
+
+
+class CallFull(Exception):
+    pass
+
+
+def ice_servers(peer_id: str) -> list[dict[str, Any]]:
+    """STUN and TURN servers for one peer; TURN with time-limited credentials.
+
+    The coturn "use-auth-secret" scheme: the username is the expiry time and
+    the peer, the password an HMAC of it under the secret shared with coturn.
+    """
+    servers: list[dict[str, Any]] = []
+    if settings.STUN_URLS:
+        servers.append({"urls": settings.STUN_URLS})
+    if settings.TURN_URLS and settings.TURN_SECRET:
+        username = f"{int(time.time()) + settings.TURN_CREDENTIAL_TTL}:{peer_id}"
+        digest = hmac.new(settings.TURN_SECRET.encode(), username.encode(), hashlib.sha1).digest()
+        servers.append(
+            {"urls": settings.TURN_URLS, "username": username, "credential": base64.b64encode(digest).decode()}
+        )
+    return servers
+
+
+def peer(participant: Participant) -> Peer:
+    return Peer(
+        peer_id=participant.peer_id,
+        name=participant.name,
+        role=participant.role,  # type: ignore[arg-type]
+        audio=participant.audio,
+        video=participant.video,
+    )
+
+
+def _stale_before() -> datetime:
+    return timezone.now() - timedelta(seconds=settings.PARTICIPANT_TIMEOUT_SECONDS)
+
+
+def _drop(participants: list[Participant]) -> None:
+    for gone in participants:
+        events.send_on_commit(events.call_group(gone.call_id), OutPeerLeft(peer_id=gone.peer_id))
+        gone.delete()
+
+
+def join(
+    key: str,
+    *,
+    channel_name: str,
+    role: str,
+    name: str,
+    user_id: int | None = None,
+    consultation_id: int | None = None,
+    resume: str | None = None,
+) -> tuple[Participant, list[Participant], bool]:
+    """Take a place in the call; returns (me, the others, resumed). Raises CallFull for a 7th."""
+    now = timezone.now()
+    with transaction.atomic():
+        call, _ = Call.objects.get_or_create(key=key)
+        call = Call.objects.select_for_update().get(pk=call.pk)
+        _drop(list(call.participants.filter(last_seen_at__lt=_stale_before())))
+        present = list(call.participants.all())
+        me = next(
+            (
+                p
+                for p in present
+                if resume and p.peer_id == resume and p.user_id == user_id and p.consultation_id == consultation_id
+            ),
+            None,
+        )
+        if me is not None:
+            me.channel_name, me.last_seen_at = channel_name, now
+            me.save(update_fields=["channel_name", "last_seen_at"])
+            return me, [p for p in present if p.pk != me.pk], True
+        if len(present) >= MAX_PARTICIPANTS:
+            raise CallFull
+        me = Participant.objects.create(
+            call=call,
+            peer_id=secrets.token_urlsafe(12),
+            channel_name=channel_name,
+            role=role,
+            name=name,
+            user_id=user_id,
+            consultation_id=consultation_id,
+            last_seen_at=now,
+        )
+        events.send_on_commit(events.call_group(call.pk), OutPeerJoined(peer=peer(me)))
+    return me, present, False
+
+
+def participant_count(key: str) -> int:
+    return Participant.objects.filter(call__key=key, last_seen_at__gte=_stale_before()).count()
+
+
+def touch(peer_id: str) -> None:
+    Participant.objects.filter(peer_id=peer_id).update(last_seen_at=timezone.now())
+
+
+def leave(peer_id: str) -> None:
+    with transaction.atomic():
+        _drop(list(Participant.objects.filter(peer_id=peer_id)))
+
+
+def set_media(peer_id: str, *, audio: bool, video: bool) -> None:
+    participant = Participant.objects.filter(peer_id=peer_id).first()
+    if participant is None:
+        return
+    participant.audio, participant.video = audio, video
+    participant.save(update_fields=["audio", "video"])
+    events.send_on_commit(
+        events.call_group(participant.call_id), OutMediaState(peer_id=peer_id, audio=audio, video=video)
+    )
+
+
+def remove_consultation(consultation_id: int) -> None:
+    """Take a patient out of whatever call they are in (hold, transfer, end)."""
+    _drop(list(Participant.objects.filter(consultation_id=consultation_id)))
+
+
+def end_call(key: str) -> None:
+    call = Call.objects.filter(key=key).first()
+    if call is None:
+        return
+    events.send_on_commit(events.call_group(call.pk), CallEnded())
+    call.delete()
+
+
+def call_id_for(key: str) -> int | None:
+    return Call.objects.filter(key=key).values_list("pk", flat=True).first()

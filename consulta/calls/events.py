@@ -1,0 +1,55 @@
+"""Sending events to WebSocket groups, always after the database commit.
+
+The sender names the recipients: a group that holds exactly the sockets
+allowed to see the event. Group names are built here from ids we generated,
+never from raw input.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from asgiref.sync import async_to_sync
+from channels.layers import get_channel_layer
+from django.db import transaction
+
+from consulta.calls.messages import Message, dump
+
+
+def queue_group(clinic_id: int) -> str:
+    """Every dashboard socket of one clinic's team."""
+    return f"queue.{clinic_id}"
+
+
+def patient_group(consultation_id: int) -> str:
+    """The sockets of one patient: their own space, nobody else's."""
+    return f"patient.{consultation_id}"
+
+
+def call_group(call_id: int) -> str:
+    """Every socket taking part in one call."""
+    return f"call.{call_id}"
+
+
+def event(message: Message, to_peer: str | None = None) -> dict[str, Any]:
+    """The channel-layer event carrying one message; `kind` and `peer` let consumers react without parsing."""
+    return {
+        "type": "deliver",
+        "text": dump(message),
+        "to": to_peer,
+        "kind": getattr(message, "type", ""),
+        "peer": getattr(message, "peer_id", None),
+        "state": getattr(message, "state", None),
+    }
+
+
+def send_now(group: str, message: Message, to_peer: str | None = None) -> None:
+    layer = get_channel_layer()
+    if layer is None:
+        return
+    async_to_sync(layer.group_send)(group, event(message, to_peer))
+
+
+def send_on_commit(group: str, message: Message, to_peer: str | None = None) -> None:
+    """Send after the surrounding transaction commits; never for a rolled-back change."""
+    transaction.on_commit(lambda: send_now(group, message, to_peer))

@@ -1,0 +1,213 @@
+"""Every WebSocket message, as a pydantic schema. docs/signalling.md describes the protocol.
+
+Incoming messages are validated at the edge by `parse_incoming`; anything that
+does not fit gets an error frame, never a traceback. Outgoing messages are
+built from the `Out*` models so their shape is checked too.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
+
+# A whole SDP of a 6-way call with simulcast stays well under this.
+MAX_FRAME_BYTES = 64 * 1024
+PEER_ID = Annotated[str, Field(pattern=r"^[A-Za-z0-9_-]{8,40}$")]
+
+
+class Message(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+# --- From browsers -----------------------------------------------------------------------
+
+
+class SessionDescription(Message):
+    type: Literal["offer", "answer", "rollback"]
+    sdp: str = Field(default="", max_length=60_000)
+
+
+class IceCandidate(Message):
+    candidate: str = Field(max_length=1_000)
+    sdpMid: str | None = Field(default=None, max_length=64)
+    sdpMLineIndex: int | None = Field(default=None, ge=0, le=64)
+    usernameFragment: str | None = Field(default=None, max_length=256)
+
+
+class Signal(Message):
+    """An SDP description or an ICE candidate for one other peer of the call."""
+
+    type: Literal["signal"]
+    to: PEER_ID
+    description: SessionDescription | None = None
+    candidate: IceCandidate | None = None
+
+
+class MediaState(Message):
+    type: Literal["media_state"]
+    audio: bool
+    video: bool
+
+
+class Heartbeat(Message):
+    type: Literal["heartbeat"]
+
+
+class JoinCall(Message):
+    """Sent once media is ready: from then on the peer is part of the call.
+
+    After a reconnect, `resume` names the peer id the browser had, to keep its
+    place and its peer connections.
+    """
+
+    type: Literal["join_call"]
+    resume: PEER_ID | None = None
+
+
+class LeaveCall(Message):
+    type: Literal["leave_call"]
+
+
+class Subscribe(Message):
+    """The dashboard's first message: send me the queue, then its changes."""
+
+    type: Literal["subscribe"]
+
+
+Incoming = Annotated[
+    Signal | MediaState | Heartbeat | JoinCall | LeaveCall | Subscribe,
+    Field(discriminator="type"),
+]
+_incoming = TypeAdapter(Incoming)
+
+
+class BadMessage(Exception):
+    def __init__(self, code: str, message: str) -> None:
+        super().__init__(message)
+        self.code = code
+        self.message = message
+
+
+def parse_incoming(text: str | None, allowed: frozenset[str]) -> Message:
+    """Validate one frame; raise BadMessage with a short, safe explanation."""
+    if text is None:
+        raise BadMessage("bad_frame", "Send text frames holding JSON.")
+    if len(text.encode()) > MAX_FRAME_BYTES:
+        raise BadMessage("too_large", f"Frames may hold at most {MAX_FRAME_BYTES} bytes.")
+    try:
+        message = _incoming.validate_json(text)
+    except ValidationError as error:
+        first = error.errors(include_url=False, include_input=False)[0]
+        where = ".".join(str(part) for part in first.get("loc", ()))
+        raise BadMessage("invalid", f"{where}: {first.get('msg', 'invalid')}".strip(": ")) from None
+    if message.type not in allowed:
+        raise BadMessage("unexpected", f"“{message.type}” is not expected on this connection.")
+    return message
+
+
+# --- To browsers -------------------------------------------------------------------------
+
+
+class Peer(Message):
+    peer_id: str
+    name: str
+    role: Literal["patient", "staff", "guest"]
+    audio: bool = True
+    video: bool = True
+
+
+class OutError(Message):
+    type: Literal["error"] = "error"
+    code: str
+    message: str
+
+
+class OutWelcome(Message):
+    """The call's state at the moment this peer joined it."""
+
+    type: Literal["welcome"] = "welcome"
+    peer_id: str
+    peers: list[Peer]
+    ice_servers: list[dict[str, Any]]
+
+
+class OutPeerJoined(Message):
+    type: Literal["peer_joined"] = "peer_joined"
+    peer: Peer
+
+
+class OutPeerLeft(Message):
+    type: Literal["peer_left"] = "peer_left"
+    peer_id: str
+
+
+class OutSignal(Message):
+    type: Literal["signal"] = "signal"
+    sender: str = Field(serialization_alias="from")
+    description: SessionDescription | None = None
+    candidate: IceCandidate | None = None
+
+
+class OutMediaState(Message):
+    type: Literal["media_state"] = "media_state"
+    peer_id: str
+    audio: bool
+    video: bool
+
+
+class OutHeartbeat(Message):
+    type: Literal["heartbeat_ack"] = "heartbeat_ack"
+
+
+class PatientStatus(Message):
+    """What a waiting patient sees about their own place. Nothing about anyone else."""
+
+    type: Literal["status"] = "status"
+    state: Literal["waiting", "in_call", "on_hold", "ended", "left"]
+    clinic_name: str
+    position: int | None = None
+    estimated_wait_minutes: int | None = None
+
+
+class PatientNotice(Message):
+    type: Literal["notice"] = "notice"
+    text: str
+
+
+class CallEnded(Message):
+    type: Literal["call_ended"] = "call_ended"
+
+
+class CallerCard(Message):
+    """One caller as the clinic's team sees it on the dashboard."""
+
+    id: int
+    version: int
+    name: str
+    phone: str
+    answers: list[tuple[str, str]]
+    status: Literal["waiting", "in_call", "on_hold"]
+    waiting_since: str  # ISO 8601, UTC
+    connected: bool
+    in_call_with: int | None = None
+
+
+class OutQueueSnapshot(Message):
+    type: Literal["snapshot"] = "snapshot"
+    callers: list[CallerCard]
+
+
+class OutCallerUpdated(Message):
+    type: Literal["caller"] = "caller"
+    caller: CallerCard
+
+
+class OutCallerRemoved(Message):
+    type: Literal["caller_removed"] = "caller_removed"
+    id: int
+    version: int
+
+
+def dump(message: Message) -> str:
+    return message.model_dump_json(by_alias=True)

@@ -1,0 +1,46 @@
+"""Who is in which call right now. Signalling state only: no media, no content.
+
+A call is named by a key ("consultation:12"; rooms later). Rows live while a
+call runs and are deleted with it; the 6-person cap is counted here, under a
+row lock on the `Call`, so it holds across worker processes.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+
+
+class Call(models.Model):
+    key = models.CharField(max_length=64, unique=True)
+    started_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return self.key
+
+
+class Participant(models.Model):
+    class Role(models.TextChoices):
+        PATIENT = "patient"
+        STAFF = "staff"
+        GUEST = "guest"
+
+    call = models.ForeignKey(Call, on_delete=models.CASCADE, related_name="participants")
+    peer_id = models.CharField(max_length=40, unique=True)
+    channel_name = models.CharField(max_length=200, blank=True)
+    role = models.CharField(max_length=10, choices=Role.choices)
+    name = models.CharField(max_length=200)
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, null=True, blank=True)
+    consultation = models.ForeignKey(
+        "consultations.Consultation", on_delete=models.CASCADE, null=True, blank=True, related_name="+"
+    )
+    audio = models.BooleanField(default=True)
+    video = models.BooleanField(default=True)
+    joined_at = models.DateTimeField(auto_now_add=True)
+    last_seen_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["joined_at", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.name} in {self.call_id}"

@@ -1,0 +1,245 @@
+"""Every change to a patient's consultation passes through here.
+
+Each function writes, bumps the consultation's version, and sends its events
+after the commit: the card to the clinic's dashboards, the status to that
+patient alone, and positions to the other waiting patients of the clinic (each
+only their own number).
+"""
+
+from __future__ import annotations
+
+import statistics
+from datetime import timedelta
+from typing import Any
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+
+from consulta.accounts.models import User
+from consulta.calls import actions as calls
+from consulta.calls import events
+from consulta.calls.messages import (
+    OutCallerRemoved,
+    OutCallerUpdated,
+    PatientNotice,
+    PatientStatus,
+)
+from consulta.consultations.models import Consultation, ConsultationRecord, Outcome, Status
+from consulta.consultations.queries import card
+from consulta.organisations.models import Clinic
+
+
+def _estimated_minutes(clinic_id: int, position: int) -> int | None:
+    recent = list(
+        ConsultationRecord.objects.filter(clinic_id=clinic_id, outcome=Outcome.ENDED, call_seconds__gt=0).values_list(
+            "call_seconds", flat=True
+        )[:20]
+    )
+    if not recent:
+        return None
+    return max(1, round(position * statistics.median(recent) / 60))
+
+
+def patient_status(consultation: Consultation, position: int | None = None) -> PatientStatus:
+    area = consultation.clinic.waiting_area
+    shown = area.show_queue_position and consultation.status == Status.WAITING
+    if shown and position is None:
+        position = (
+            Consultation.objects.filter(
+                clinic_id=consultation.clinic_id, status=Status.WAITING, waiting_since__lt=consultation.waiting_since
+            ).count()
+            + 1
+        )
+    return PatientStatus(
+        state=consultation.status,  # type: ignore[arg-type]
+        clinic_name=consultation.clinic.name,
+        position=position if shown else None,
+        estimated_wait_minutes=_estimated_minutes(consultation.clinic_id, position) if shown and position else None,
+    )
+
+
+def _announce(consultation: Consultation) -> None:
+    events.send_on_commit(events.queue_group(consultation.clinic_id), OutCallerUpdated(caller=card(consultation)))
+    events.send_on_commit(events.patient_group(consultation.pk), patient_status(consultation))
+
+
+def _announce_positions(clinic: Clinic) -> None:
+    """Tell every waiting patient of the clinic their own, new place."""
+    if not clinic.waiting_area.show_queue_position:
+        return
+    waiting = Consultation.objects.filter(clinic=clinic, status=Status.WAITING).select_related("clinic__waiting_area")
+    for position, consultation in enumerate(waiting, start=1):
+        events.send_on_commit(events.patient_group(consultation.pk), patient_status(consultation, position))
+
+
+def _save(consultation: Consultation, *fields: str) -> None:
+    consultation.version = F("version") + 1
+    consultation.save(update_fields=[*fields, "version"])
+    consultation.refresh_from_db(fields=["version"])
+
+
+def enter(clinic: Clinic, *, first_name: str, last_name: str, phone: str, answers: list[list[str]]) -> Consultation:
+    now = timezone.now()
+    with transaction.atomic():
+        consultation = Consultation.objects.create(
+            clinic=clinic,
+            first_name=first_name,
+            last_name=last_name,
+            phone=phone,
+            answers=answers,
+            waiting_since=now,
+            last_seen_at=now,
+        )
+        events.send_on_commit(events.queue_group(clinic.pk), OutCallerUpdated(caller=card(consultation)))
+        _announce_positions(clinic)
+    return consultation
+
+
+def patient_presence(consultation_id: int, *, connected: bool) -> None:
+    """The patient's socket opened, closed or sent a heartbeat."""
+    with transaction.atomic():
+        consultation = Consultation.objects.select_for_update().filter(pk=consultation_id).first()
+        if consultation is None:
+            return
+        changed = consultation.connected != connected
+        consultation.connected = connected
+        consultation.last_seen_at = timezone.now()
+        if changed:
+            _save(consultation, "connected", "last_seen_at")
+            events.send_on_commit(
+                events.queue_group(consultation.clinic_id), OutCallerUpdated(caller=card(consultation))
+            )
+        else:
+            consultation.save(update_fields=["connected", "last_seen_at"])
+
+
+def join(consultation: Consultation, user: User) -> Consultation:
+    """A team member answers the caller: their call starts (or resumes from hold)."""
+    with transaction.atomic():
+        consultation.status = Status.IN_CALL
+        consultation.answered_at = consultation.answered_at or timezone.now()
+        _save(consultation, "status", "answered_at")
+        _announce(consultation)
+        _announce_positions(consultation.clinic)
+    return consultation
+
+
+def hold(consultation: Consultation) -> Consultation:
+    """Back to the waiting screen, out of the call, keeping the place."""
+    with transaction.atomic():
+        calls.remove_consultation(consultation.pk)
+        consultation.status = Status.ON_HOLD
+        consultation.call_host = None
+        _save(consultation, "status", "call_host")
+        _announce(consultation)
+    return consultation
+
+
+def notify(consultation: Consultation, text: str) -> None:
+    # Shown on the patient's screen only; not stored.
+    events.send_now(events.patient_group(consultation.pk), PatientNotice(text=text))
+
+
+def transfer(consultation: Consultation, to_clinic: Clinic) -> Consultation:
+    """Into another clinic's waiting area, keeping the time the patient has waited."""
+    old_clinic = consultation.clinic
+    with transaction.atomic():
+        calls.remove_consultation(consultation.pk)
+        events.send_on_commit(
+            events.queue_group(old_clinic.pk), OutCallerRemoved(id=consultation.pk, version=consultation.version + 1)
+        )
+        consultation.clinic = to_clinic
+        consultation.status = Status.WAITING
+        consultation.call_host = None
+        consultation.was_transferred = True
+        _save(consultation, "clinic", "status", "call_host", "was_transferred")
+        _announce(consultation)
+        _announce_positions(old_clinic)
+        _announce_positions(to_clinic)
+    return consultation
+
+
+def add_to_call(consultation: Consultation, host: Consultation) -> Consultation:
+    """Bring a waiting caller into the call of another caller."""
+    with transaction.atomic():
+        consultation.status = Status.IN_CALL
+        consultation.call_host = host.call_host or host
+        consultation.answered_at = consultation.answered_at or timezone.now()
+        _save(consultation, "status", "call_host", "answered_at")
+        _announce(consultation)
+        _announce_positions(consultation.clinic)
+    return consultation
+
+
+def _close(consultation: Consultation, outcome: str) -> None:
+    now = timezone.now()
+    answered = consultation.answered_at
+    ConsultationRecord.objects.create(
+        clinic_id=consultation.clinic_id,
+        entered_at=consultation.entered_at,
+        answered_at=answered,
+        ended_at=now,
+        wait_seconds=int(((answered or now) - consultation.entered_at).total_seconds()),
+        call_seconds=int((now - answered).total_seconds()) if answered else 0,
+        max_participants=max(consultation.max_participants, calls.participant_count(consultation.call_key)),
+        outcome=outcome,
+        was_transferred=consultation.was_transferred,
+    )
+    calls.remove_consultation(consultation.pk)
+    events.send_on_commit(
+        events.queue_group(consultation.clinic_id),
+        OutCallerRemoved(id=consultation.pk, version=consultation.version + 1),
+    )
+    status = PatientStatus(state="ended" if outcome == Outcome.ENDED else "left", clinic_name=consultation.clinic.name)
+    events.send_on_commit(events.patient_group(consultation.pk), status)
+    consultation.delete()
+
+
+def end(consultation: Consultation) -> None:
+    """End the consultation: its space disappears; callers added to its call end with it."""
+    with transaction.atomic():
+        clinics = {consultation.clinic}
+        if consultation.call_host_id is None:
+            for added in consultation.added.select_related("clinic"):
+                clinics.add(added.clinic)
+                _close(added, Outcome.ENDED)
+            calls.end_call(consultation.call_key)
+        _close(consultation, Outcome.ENDED)
+        for clinic in clinics:
+            _announce_positions(clinic)
+
+
+def leave(consultation: Consultation) -> None:
+    """The patient left (closed the page for good, or never came back in time)."""
+    with transaction.atomic():
+        if consultation.call_host_id is None and consultation.added.exists():
+            # The call goes on for those added to it: hand it to none, end it for all.
+            end(consultation)
+            return
+        _close(consultation, Outcome.LEFT)
+        _announce_positions(consultation.clinic)
+
+
+def expire_stale(clinic_id: int | None = None) -> int:
+    """Mark as left every caller whose connection has been gone longer than the grace period."""
+    cutoff = timezone.now() - timedelta(seconds=settings.PATIENT_RECONNECT_GRACE_SECONDS)
+    # Heartbeats refresh last_seen_at every 25 s; a socket lost without a close
+    # (a crashed worker, a phone gone dark) stops refreshing it.
+    stale = Consultation.objects.filter(last_seen_at__lt=cutoff).select_related("clinic__waiting_area")
+    if clinic_id is not None:
+        stale = stale.filter(clinic_id=clinic_id)
+    count = 0
+    for consultation in stale:
+        leave(consultation)
+        count += 1
+    return count
+
+
+def configure_waiting_area(form: Any, hours: Any, fields: Any) -> None:
+    """Save the waiting area's settings, opening hours and entry questions together."""
+    with transaction.atomic():
+        form.save()
+        hours.save()
+        fields.save()

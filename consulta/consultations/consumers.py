@@ -1,0 +1,144 @@
+"""The waiting area's sockets: the patient's own, the dashboard's queue, the team's call.
+
+Each socket joins only groups that hold what its person may see: a patient
+their own `patient.<id>` group, a dashboard its clinic's `queue.<id>` group.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+from channels.db import database_sync_to_async
+from django.http import Http404
+
+from consulta.calls.consumers import CallSocket, JsonSocket
+from consulta.calls.messages import BadMessage, Message, OutQueueSnapshot, Subscribe
+from consulta.consultations import actions, queries
+from consulta.consultations.models import Consultation, Status
+from consulta.organisations import access
+
+# How often one dashboard may trigger the sweep of callers whose grace ran out.
+SWEEP_EVERY_SECONDS = 20
+
+
+class PatientSocket(CallSocket):
+    """`/ws/patient/<token>/`: one patient's status, notices and call."""
+
+    consultation_id: int
+
+    async def open(self) -> None:
+        token = self.scope["url_route"]["kwargs"]["token"]
+        consultation = await database_sync_to_async(access.patient_consultation)(token)
+        if consultation is None:
+            raise Http404
+        self.consultation_id = consultation.pk
+        await self.channel_layer.group_add(actions.events.patient_group(consultation.pk), self.channel_name)
+        await self.accept()
+        await database_sync_to_async(actions.patient_presence)(consultation.pk, connected=True)
+        status = await database_sync_to_async(self._status)()
+        if status is not None:
+            await self.send_message(status)
+
+    def _status(self) -> Message | None:
+        consultation = self._consultation()
+        return actions.patient_status(consultation) if consultation else None
+
+    def _consultation(self) -> Consultation | None:
+        return Consultation.objects.select_related("clinic__waiting_area").filter(pk=self.consultation_id).first()
+
+    async def call_identity(self) -> dict[str, Any]:
+        consultation = await database_sync_to_async(self._consultation)()
+        if consultation is None or consultation.status != Status.IN_CALL:
+            raise BadMessage("not_in_call", "Your clinician has not started the call yet.")
+        return {
+            "key": consultation.call_key,
+            "role": "patient",
+            "name": consultation.name,
+            "consultation_id": consultation.pk,
+        }
+
+    async def heartbeat(self) -> None:
+        await super().heartbeat()
+        await database_sync_to_async(actions.patient_presence)(self.consultation_id, connected=True)
+
+    async def deliver(self, event: dict[str, Any]) -> None:
+        await super().deliver(event)
+        if event.get("kind") == "status" and event.get("state") in ("ended", "left"):
+            # The space is gone: nothing more will come, and the token admits no one.
+            await self.close(1000)
+
+    async def disconnect(self, code: int) -> None:
+        await super().disconnect(code)
+        if hasattr(self, "consultation_id"):
+            await self.channel_layer.group_discard(
+                actions.events.patient_group(self.consultation_id), self.channel_name
+            )
+            await database_sync_to_async(actions.patient_presence)(self.consultation_id, connected=False)
+
+
+class QueueSocket(JsonSocket):
+    """`/ws/clinic/<slug>/queue/`: the live queue for the clinic's team."""
+
+    allowed = frozenset({"heartbeat", "subscribe"})
+    clinic_id: int
+    group: str | None = None
+    last_sweep = 0.0
+
+    async def open(self) -> None:
+        slug = self.scope["url_route"]["kwargs"]["slug"]
+        standing = await database_sync_to_async(access.clinic_access)(self.scope["user"], slug, "can_enter")
+        self.clinic_id = standing.clinic.pk
+        await self.accept()
+
+    async def handle(self, message: Message) -> None:
+        if isinstance(message, Subscribe):
+            await self.subscribe()
+        else:
+            await super().handle(message)
+
+    async def subscribe(self) -> None:
+        # Join the group first, then read: whatever changes meanwhile arrives
+        # as an event after the snapshot, and versions make it idempotent.
+        if self.group is None:
+            self.group = actions.events.queue_group(self.clinic_id)
+            await self.channel_layer.group_add(self.group, self.channel_name)
+        await self.sweep()
+        callers = await database_sync_to_async(queries.queue_cards)(self.clinic_id)
+        await self.send_message(OutQueueSnapshot(callers=callers))
+
+    async def heartbeat(self) -> None:
+        await self.sweep()
+
+    async def sweep(self) -> None:
+        now = time.monotonic()
+        if now - self.last_sweep >= SWEEP_EVERY_SECONDS:
+            self.last_sweep = now
+            await database_sync_to_async(actions.expire_stale)(self.clinic_id)
+
+    async def disconnect(self, code: int) -> None:
+        if self.group:
+            await self.channel_layer.group_discard(self.group, self.channel_name)
+
+
+class TeamCallSocket(CallSocket):
+    """`/ws/consultations/<id>/call/`: a team member's part in a consultation's call."""
+
+    consultation_id: int
+
+    async def open(self) -> None:
+        consultation_id = int(self.scope["url_route"]["kwargs"]["consultation_id"])
+        consultation, _standing = await database_sync_to_async(access.consultation_for)(
+            self.scope["user"], consultation_id
+        )
+        self.consultation_id = consultation.pk
+        await self.accept()
+
+    async def call_identity(self) -> dict[str, Any]:
+        consultation = await database_sync_to_async(
+            lambda: Consultation.objects.filter(pk=self.consultation_id).first()
+        )()
+        if consultation is None:
+            raise BadMessage("ended", "This consultation has ended.")
+        user = self.scope["user"]
+        return {"key": consultation.call_key, "role": "staff", "name": user.display_name, "user_id": user.pk}

@@ -1,0 +1,120 @@
+from __future__ import annotations
+
+from typing import Any
+
+import phonenumbers
+from django import forms
+from django.conf import settings
+from django.core import signing
+from django.utils.translation import gettext_lazy as _
+
+from consulta.consultations.models import EntryField, FieldKind, OpeningHours
+from consulta.rooms.models import WaitingArea
+
+PREFILL_SALT = "consulta.prefill"
+PREFILL_MAX_AGE = 14 * 24 * 60 * 60
+
+
+def _extra_field(field: EntryField) -> forms.Field:
+    common: dict[str, Any] = {"label": field.label, "required": field.required}
+    if field.kind == FieldKind.NUMBER:
+        return forms.DecimalField(**common, max_digits=20, decimal_places=6)
+    if field.kind == FieldKind.DATE:
+        return forms.DateField(**common, widget=forms.DateInput(attrs={"type": "date"}))
+    if field.kind == FieldKind.CHOICE:
+        return forms.ChoiceField(**common, choices=[("", "—"), *[(c, c) for c in field.choice_list]])
+    return forms.CharField(**common, max_length=200)
+
+
+class EntryForm(forms.Form):
+    """The patient's details. Extra questions come from the clinic's EntryFields."""
+
+    first_name = forms.CharField(
+        label=_("First name"), max_length=100, widget=forms.TextInput(attrs={"autocomplete": "given-name"})
+    )
+    last_name = forms.CharField(
+        label=_("Last name"), max_length=100, widget=forms.TextInput(attrs={"autocomplete": "family-name"})
+    )
+    phone = forms.CharField(
+        label=_("Phone number"),
+        max_length=32,
+        widget=forms.TextInput(attrs={"autocomplete": "tel", "type": "tel"}),
+        help_text=_("So the clinic can call you if the video connection fails."),
+    )
+
+    def __init__(self, *args: Any, area: WaitingArea, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.extra = list(area.entry_fields.all())
+        for field in self.extra:
+            self.fields[f"extra_{field.pk}"] = _extra_field(field)
+        self.fields["accept_terms"] = forms.BooleanField(
+            label=_("I have read and accept the terms of use"),
+            error_messages={"required": _("Please accept the terms of use to enter.")},
+        )
+
+    def clean_phone(self) -> str:
+        raw = self.cleaned_data["phone"]
+        try:
+            number = phonenumbers.parse(raw, settings.PHONE_REGION)
+        except phonenumbers.NumberParseException:
+            number = None
+        if number is None or not phonenumbers.is_valid_number(number):
+            raise forms.ValidationError(_("Enter a phone number we can call, for example 070-123 45 67."))
+        return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+    def answers(self) -> list[list[str]]:
+        return [[field.label, str(self.cleaned_data.get(f"extra_{field.pk}") or "")] for field in self.extra]
+
+
+def prefill_token(first_name: str, last_name: str, phone: str) -> str:
+    return signing.dumps({"f": first_name, "l": last_name, "p": phone}, salt=PREFILL_SALT, compress=True)
+
+
+def prefill_initial(token: str | None) -> dict[str, str]:
+    if not token:
+        return {}
+    try:
+        data = signing.loads(token, salt=PREFILL_SALT, max_age=PREFILL_MAX_AGE)
+    except signing.BadSignature:
+        return {}
+    return {"first_name": data.get("f", ""), "last_name": data.get("l", ""), "phone": data.get("p", "")}
+
+
+class PrefillForm(forms.Form):
+    first_name = forms.CharField(label=_("First name"), max_length=100)
+    last_name = forms.CharField(label=_("Last name"), max_length=100)
+    phone = forms.CharField(label=_("Phone number"), max_length=32, required=False)
+
+
+class NotifyForm(forms.Form):
+    text = forms.CharField(label=_("Message to the patient"), max_length=300)
+
+
+class WaitingAreaForm(forms.ModelForm[WaitingArea]):
+    class Meta:
+        model = WaitingArea
+        fields = ["is_enabled", "closed_message", "show_queue_position", "device_check"]
+        widgets = {"closed_message": forms.Textarea(attrs={"rows": 3})}
+
+
+OpeningHoursFormSet: type[forms.BaseInlineFormSet[OpeningHours, WaitingArea, forms.ModelForm[OpeningHours]]] = (
+    forms.inlineformset_factory(
+        WaitingArea,
+        OpeningHours,
+        fields=["weekday", "opens", "closes"],
+        extra=1,
+        can_delete=True,
+        widgets={"opens": forms.TimeInput(attrs={"type": "time"}), "closes": forms.TimeInput(attrs={"type": "time"})},
+    )
+)
+
+EntryFieldFormSet: type[forms.BaseInlineFormSet[EntryField, WaitingArea, forms.ModelForm[EntryField]]] = (
+    forms.inlineformset_factory(
+        WaitingArea,
+        EntryField,
+        fields=["label", "kind", "choices", "required", "position"],
+        extra=1,
+        can_delete=True,
+        widgets={"choices": forms.Textarea(attrs={"rows": 2})},
+    )
+)

@@ -1,0 +1,97 @@
+"""Every text the page scripts show, translated on the server.
+
+Scripts receive these through json_script, so the catalogues hold every
+user-facing string and no script needs a gettext of its own.
+"""
+
+from __future__ import annotations
+
+from django.utils.translation import gettext as _
+
+
+def call_labels() -> dict[str, str]:
+    return {
+        "you": _("You"),
+        "microphone": _("Microphone"),
+        "microphoneOff": _("Microphone off"),
+        "camera": _("Camera"),
+        "cameraOff": _("Camera off"),
+        "leave": _("Leave call"),
+        "connecting": _("Connecting…"),
+        "connected": _("Connected"),
+        "reconnecting": _("Reconnecting…"),
+        "failed": _("Connection lost"),
+        "callFull": _("This call is full: it already has 6 people."),
+        "serverLost": _("Connection to the server lost. Reconnecting…"),
+        "serverBack": _("Connected to the server."),
+        "muted": _("Muted"),
+        "videoOff": _("Video off"),
+        "participants": _("Participants"),
+    }
+
+
+def device_labels() -> dict[str, str]:
+    return {
+        "camera": _("Camera"),
+        "microphone": _("Microphone"),
+        "speaker": _("Speaker"),
+        "defaultDevice": _("Default"),
+        "camera_fallback": _("Camera %(number)s"),
+        "microphone_fallback": _("Microphone %(number)s"),
+        "speaker_fallback": _("Speaker %(number)s"),
+        "checking": _("Checking…"),
+        "ok": _("Works"),
+        "failedCheck": _("Does not work"),
+        "cameraFailed": _("We cannot use your camera. Allow camera access in your browser, or choose another camera."),
+        "microphoneFailed": _(
+            "We cannot use your microphone. Allow microphone access in your browser, or choose another microphone."
+        ),
+        "serverFailed": _("We cannot reach the clinic's server. Check your internet connection."),
+        "browserFailed": _("This browser cannot make video calls. Use a recent Chrome, Edge, Firefox or Safari."),
+        "warnContinue": _("Something did not work. You can still enter, but the clinic may not see or hear you."),
+        "blockWait": _("Fix what did not work, then try again: the clinic needs to see and hear you."),
+        "allGood": _("Everything works."),
+        "retry": _("Check again"),
+    }
+
+
+def dashboard_labels() -> dict[str, str]:
+    return {
+        "waiting": _("Waiting"),
+        "inCall": _("Being seen"),
+        "onHold": _("On hold"),
+        "waitedFor": _("Waiting for %(time)s"),
+        "minutes": _("%(n)s min"),
+        "offline": _("Connection lost: may be reloading"),
+        "join": _("Join"),
+        "resume": _("Resume"),
+        "notify": _("Send message"),
+        "notifyPrompt": _("Message to %(name)s"),
+        "hold": _("Put on hold"),
+        "transfer": _("Transfer"),
+        "transferTo": _("Transfer %(name)s to"),
+        "addToCall": _("Add to this call"),
+        "end": _("End consultation"),
+        "endConfirm": _("End the consultation with %(name)s? Their space will close."),
+        "noCallers": _("Nobody is waiting."),
+        "newCaller": _("New caller: %(name)s"),
+        "titleCount": _("(%(n)s) Waiting area"),
+        "notificationsOn": _("Desktop notifications are on."),
+        "notificationsDenied": _("Desktop notifications are blocked by your browser."),
+        "send": _("Send"),
+        "cancel": _("Cancel"),
+        "liveOk": _("Live"),
+        "liveLost": _("Reconnecting to the live queue…"),
+        "failedAction": _("That did not work. Try again."),
+        "inCallWith": _("In a call with another caller"),
+        "phone": _("Phone number"),
+    }
+
+
+def patient_labels() -> dict[str, str]:
+    return {
+        "statusWaiting": _("Your clinician will be with you soon. Please wait here."),
+        "statusOnHold": _("You are on hold. Your clinician will be back with you soon."),
+        "position": _("You are number %(position)s in the queue."),
+        "positionAndWait": _("You are number %(position)s in the queue. Estimated wait: about %(minutes)s minutes."),
+    }

@@ -1,0 +1,145 @@
+"""A patient's private space in a waiting area, and what the clinic configures for it.
+
+A `Consultation` exists from the patient's entry until the consultation ends
+or the patient leaves; then it is deleted and only a `ConsultationRecord`
+(times and counts, nothing personal, nothing said) remains for reports.
+"""
+
+from __future__ import annotations
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from consulta.organisations.models import Clinic, new_token
+from consulta.rooms.models import WaitingArea
+
+
+class Weekday(models.IntegerChoices):
+    MONDAY = 0, _("Monday")
+    TUESDAY = 1, _("Tuesday")
+    WEDNESDAY = 2, _("Wednesday")
+    THURSDAY = 3, _("Thursday")
+    FRIDAY = 4, _("Friday")
+    SATURDAY = 5, _("Saturday")
+    SUNDAY = 6, _("Sunday")
+
+
+class OpeningHours(models.Model):
+    """One open interval on one weekday, in the clinic's time zone. No rows: always open."""
+
+    waiting_area = models.ForeignKey(WaitingArea, on_delete=models.CASCADE, related_name="opening_hours")
+    weekday = models.IntegerField(_("day"), choices=Weekday.choices)
+    opens = models.TimeField(_("opens"))
+    closes = models.TimeField(_("closes"))
+
+    class Meta:
+        ordering = ["weekday", "opens"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(closes__gt=models.F("opens")),
+                name="opening_hours_close_after_open",
+                violation_error_message=_("The closing time must be after the opening time."),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_weekday_display()} {self.opens:%H:%M}-{self.closes:%H:%M}"
+
+
+class FieldKind(models.TextChoices):
+    TEXT = "text", _("Text")
+    NUMBER = "number", _("Number")
+    DATE = "date", _("Date")
+    CHOICE = "choice", _("Choice from a list")
+
+
+class EntryField(models.Model):
+    """A question of the clinic's own on the patient's entry form."""
+
+    waiting_area = models.ForeignKey(WaitingArea, on_delete=models.CASCADE, related_name="entry_fields")
+    label = models.CharField(_("question"), max_length=120)
+    kind = models.CharField(_("type"), max_length=10, choices=FieldKind.choices, default=FieldKind.TEXT)
+    choices = models.TextField(_("choices"), blank=True, help_text=_("For a choice: one option per line."))
+    required = models.BooleanField(_("required"), default=False)
+    position = models.PositiveSmallIntegerField(_("order"), default=0)
+
+    class Meta:
+        ordering = ["position", "pk"]
+
+    def __str__(self) -> str:
+        return self.label
+
+    @property
+    def choice_list(self) -> list[str]:
+        return [line.strip() for line in self.choices.splitlines() if line.strip()]
+
+
+class Status(models.TextChoices):
+    WAITING = "waiting", _("Waiting")
+    IN_CALL = "in_call", _("Being seen")
+    ON_HOLD = "on_hold", _("On hold")
+
+
+class Consultation(models.Model):
+    clinic = models.ForeignKey(Clinic, on_delete=models.PROTECT, related_name="consultations")
+    token = models.CharField(max_length=64, unique=True, default=new_token)
+    first_name = models.CharField(max_length=100)
+    last_name = models.CharField(max_length=100)
+    phone = models.CharField(max_length=32)
+    # The clinic's own questions and the answers, as [label, answer] pairs,
+    # copied so a later change of the form does not rewrite what was asked.
+    answers = models.JSONField(default=list)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.WAITING)
+    # Grows with every change, so dashboards can order events against snapshots.
+    version = models.PositiveIntegerField(default=1)
+    entered_at = models.DateTimeField(auto_now_add=True)
+    # Kept across reloads and transfers: the patient's place in the queue.
+    waiting_since = models.DateTimeField()
+    answered_at = models.DateTimeField(null=True, blank=True)
+    # Set when this caller was added to another caller's call.
+    call_host = models.ForeignKey("self", on_delete=models.SET_NULL, null=True, blank=True, related_name="added")
+    connected = models.BooleanField(default=False)
+    last_seen_at = models.DateTimeField()
+    was_transferred = models.BooleanField(default=False)
+    max_participants = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        ordering = ["waiting_since", "pk"]
+        indexes = [models.Index(fields=["clinic", "status", "waiting_since"])]
+
+    def __str__(self) -> str:
+        return f"{self.first_name} {self.last_name}"
+
+    @property
+    def name(self) -> str:
+        return f"{self.first_name} {self.last_name}".strip()
+
+    @property
+    def call_key(self) -> str:
+        """The call this caller takes part in: their own, or the one they were added to."""
+        return f"consultation:{self.call_host_id or self.pk}"
+
+
+class Outcome(models.TextChoices):
+    ENDED = "ended", _("Ended by the clinic")
+    LEFT = "left", _("Patient left")
+
+
+class ConsultationRecord(models.Model):
+    """What reports need of a finished consultation. Nothing personal, nothing said."""
+
+    clinic = models.ForeignKey(Clinic, on_delete=models.PROTECT, related_name="consultation_records")
+    entered_at = models.DateTimeField()
+    answered_at = models.DateTimeField(null=True, blank=True)
+    ended_at = models.DateTimeField()
+    wait_seconds = models.PositiveIntegerField()
+    call_seconds = models.PositiveIntegerField(default=0)
+    max_participants = models.PositiveSmallIntegerField(default=0)
+    outcome = models.CharField(max_length=10, choices=Outcome.choices)
+    was_transferred = models.BooleanField(default=False)
+
+    class Meta:
+        ordering = ["-ended_at"]
+
+    def __str__(self) -> str:
+        return f"{self.clinic_id} {self.ended_at:%Y-%m-%d %H:%M}"

@@ -1,0 +1,86 @@
+"""Pages for patients: no account, no login. The consultation's token is their key."""
+
+from __future__ import annotations
+
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods
+
+from consulta.consultations import actions
+from consulta.consultations.forms import EntryForm, prefill_initial
+from consulta.consultations.hours import is_open
+from consulta.consultations.labels import call_labels, device_labels, patient_labels
+from consulta.organisations import access
+
+SESSION_KEY = "consultations"  # clinic id -> token of the patient's open consultation
+
+
+def short_link(request: HttpRequest, code: str) -> HttpResponse:
+    return redirect("consultations:entry", slug=access.clinic_by_short_code(code).slug)
+
+
+@require_http_methods(["GET", "POST"])
+def entry(request: HttpRequest, slug: str) -> HttpResponse:
+    clinic = access.public_clinic(slug)
+    area = clinic.waiting_area
+    open_spaces: dict[str, str] = request.session.get(SESSION_KEY, {})
+    token = open_spaces.get(str(clinic.pk))
+    if token and access.patient_consultation(token):
+        # Already waiting here (a reopened link, a second tab): back to the same place.
+        return redirect("consultations:space", token=token)
+    if not is_open(area):
+        return render(request, "consultations/closed.html", {"clinic": clinic, "area": area})
+
+    form = EntryForm(request.POST or None, area=area, initial=prefill_initial(request.GET.get("p")))
+    if request.method == "POST" and form.is_valid():
+        consultation = actions.enter(
+            clinic,
+            first_name=form.cleaned_data["first_name"],
+            last_name=form.cleaned_data["last_name"],
+            phone=form.cleaned_data["phone"],
+            answers=form.answers(),
+        )
+        open_spaces[str(clinic.pk)] = consultation.token
+        request.session[SESSION_KEY] = open_spaces
+        return redirect("consultations:space", token=consultation.token)
+    context = {
+        "clinic": clinic,
+        "area": area,
+        "form": form,
+        "page_data": {
+            "pingUrl": "/ws/ping/",
+            "policy": area.device_check,
+            "labels": device_labels(),
+        },
+    }
+    return render(request, "consultations/entry.html", context, status=400 if form.errors else 200)
+
+
+def space(request: HttpRequest, token: str) -> HttpResponse:
+    """The patient's own waiting screen, which becomes the call when the clinic joins."""
+    consultation = access.patient_consultation(token)
+    if consultation is None:
+        # Ended, left, or never existed: the same answer for each, revealing nothing.
+        return render(request, "consultations/space_gone.html", status=404)
+    clinic = consultation.clinic
+    page_data = {
+        "socketUrl": f"/ws/patient/{token}/",
+        "entryUrl": reverse("consultations:entry", args=[clinic.slug]),
+        "labels": {**call_labels(), **device_labels(), **patient_labels()},
+    }
+    context = {"consultation": consultation, "clinic": clinic, "page_data": page_data}
+    return render(request, "consultations/space.html", context)
+
+
+def leave(request: HttpRequest, token: str) -> HttpResponse:
+    """The patient chose to leave the queue."""
+    if request.method != "POST":
+        return redirect("consultations:space", token=token)
+    consultation = access.patient_consultation(token)
+    if consultation is not None:
+        actions.leave(consultation)
+        request.session.get(SESSION_KEY, {}).pop(str(consultation.clinic_id), None)
+        request.session.modified = True
+    return render(request, "consultations/left.html", {"message": _("You have left the waiting area.")})

@@ -1,0 +1,208 @@
+// The waiting-area dashboard: live caller cards, alerts, and the actions on each caller.
+// Subscribe first, then the snapshot, then events: each card carries a version, so an
+// event that raced the snapshot is applied once, in order, or not at all.
+import { CallSocket } from "../call/socket.js";
+import { QueueState } from "./queue-state.js";
+import { format, postAction } from "./page.js";
+
+const data = JSON.parse(document.getElementById("page-data").textContent);
+const L = data.labels;
+const list = document.getElementById("callers");
+const empty = document.getElementById("no-callers");
+const live = document.getElementById("live-state");
+const result = document.getElementById("action-result");
+const search = document.getElementById("caller-search");
+const sort = document.getElementById("caller-sort");
+const baseTitle = document.title;
+const URGENT_MS = data.urgentAfterMinutes * 60_000;
+
+const queue = new QueueState();
+let primed = false; // the first snapshot is not "new callers"
+
+function waitedText(since) {
+  const minutes = Math.max(0, Math.floor((Date.now() - Date.parse(since)) / 60_000));
+  return format(L.waitedFor, { time: format(L.minutes, { n: minutes }) });
+}
+
+function el(tag, attributes = {}, text = null) {
+  const node = document.createElement(tag);
+  for (const [name, value] of Object.entries(attributes)) node.setAttribute(name, value);
+  if (text !== null) node.textContent = text;
+  return node;
+}
+
+function button(label, onClick, className = "") {
+  const b = el("button", { type: "button", class: className }, label);
+  b.addEventListener("click", onClick);
+  return b;
+}
+
+const STATUS_LABEL = { waiting: "waiting", in_call: "inCall", on_hold: "onHold" };
+
+function renderCard(caller) {
+  const li = el("li", { class: "caller", "data-id": caller.id, "data-status": caller.status });
+  const urgent = caller.status === "waiting" && Date.now() - Date.parse(caller.waiting_since) > URGENT_MS;
+  if (urgent) li.classList.add("urgent");
+  const head = el("div", { class: "caller-head" });
+  head.append(el("h2", { class: "caller-name" }, caller.name), el("span", { class: "caller-status" }, L[STATUS_LABEL[caller.status]]));
+  li.append(head);
+  li.append(el("p", { class: "caller-wait", "data-since": caller.waiting_since }, waitedText(caller.waiting_since)));
+  if (!caller.connected) li.append(el("p", { class: "caller-offline" }, L.offline));
+  if (caller.in_call_with) li.append(el("p", { class: "muted" }, L.inCallWith));
+  const details = el("dl", { class: "caller-details" });
+  details.append(el("dt", {}, data.labels.phone ?? "☎"), el("dd", {}, caller.phone));
+  for (const [label, value] of caller.answers) details.append(el("dt", {}, label), el("dd", {}, value || "—"));
+  li.append(details);
+  li.append(actions(caller));
+  return li;
+}
+
+function actions(caller) {
+  const bar = el("div", { class: "caller-actions" });
+  const name = caller.name;
+  const joinLabel = caller.status === "on_hold" ? L.resume : L.join;
+  bar.append(button(`${joinLabel}`, () => act(caller, "join"), "primary"));
+  bar.append(button(L.notify, () => toggleNotify(caller, bar)));
+  if (caller.status === "in_call") bar.append(button(L.hold, () => act(caller, "hold")));
+  if (data.transferTargets.length) bar.append(transferControl(caller));
+  bar.append(
+    button(L.end, () => {
+      if (confirm(format(L.endConfirm, { name }))) act(caller, "end");
+    }, "danger"),
+  );
+  for (const b of bar.querySelectorAll("button")) b.setAttribute("aria-describedby", `caller-name-${caller.id}`);
+  bar.prepend(el("span", { id: `caller-name-${caller.id}`, class: "visually-hidden" }, name));
+  return bar;
+}
+
+function toggleNotify(caller, bar) {
+  const existing = bar.querySelector("form.notify");
+  if (existing) return existing.querySelector("input").focus();
+  const form = el("form", { class: "notify inline" });
+  const id = `notify-${caller.id}`;
+  const input = el("input", { id, type: "text", maxlength: "300", required: "" });
+  form.append(el("label", { for: id }, format(L.notifyPrompt, { name: caller.name })), input, el("button", { type: "submit" }, L.send));
+  form.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    if (await act(caller, "notify", { text: input.value })) form.remove();
+  });
+  bar.append(form);
+  input.focus();
+}
+
+function transferControl(caller) {
+  const form = el("form", { class: "transfer inline" });
+  const id = `transfer-${caller.id}`;
+  const select = el("select", { id });
+  for (const target of data.transferTargets) select.append(el("option", { value: target.slug }, target.name));
+  form.append(el("label", { for: id }, format(L.transferTo, { name: caller.name })), select, el("button", { type: "submit" }, L.transfer));
+  form.addEventListener("submit", (event) => {
+    event.preventDefault();
+    act(caller, "transfer", { clinic: select.value });
+  });
+  return form;
+}
+
+async function act(caller, verb, fields = {}) {
+  const answer = await postAction(`${data.callersBase}${caller.id}/${verb}/`, fields);
+  result.textContent = answer.message || L.failedAction;
+  if (answer.ok && answer.url) location.assign(answer.url);
+  return answer.ok;
+}
+
+function render() {
+  const needle = search.value.trim().toLowerCase();
+  const callers = queue.sorted(sort.value === "newest").filter((c) => !needle || c.name.toLowerCase().includes(needle));
+  // Keep a card that holds focus or a half-typed message: re-rendering it would lose both.
+  const keep = new Map();
+  for (const li of list.children) {
+    if (li.contains(document.activeElement) || li.querySelector("form.notify")) keep.set(Number(li.dataset.id), li);
+  }
+  const cards = callers.map((c) => {
+    const kept = keep.get(c.id);
+    return kept && kept.dataset.status === c.status ? kept : renderCard(c);
+  });
+  list.replaceChildren(...cards);
+  empty.hidden = callers.length > 0;
+  const waiting = queue.all().filter((c) => c.status === "waiting").length;
+  document.title = waiting ? `${format(L.titleCount, { n: waiting })} · ${baseTitle}` : baseTitle;
+}
+
+function alertNewCaller(caller) {
+  beep();
+  if ("Notification" in window && Notification.permission === "granted") {
+    new Notification(format(L.newCaller, { name: caller.name }), { tag: `caller-${caller.id}` });
+  }
+}
+
+let audio = null;
+function beep() {
+  try {
+    audio ??= new AudioContext();
+    const tone = audio.createOscillator();
+    const gain = audio.createGain();
+    tone.frequency.value = 880;
+    gain.gain.setValueAtTime(0.2, audio.currentTime);
+    gain.gain.exponentialRampToValueAtTime(0.001, audio.currentTime + 0.6);
+    tone.connect(gain).connect(audio.destination);
+    tone.start();
+    tone.stop(audio.currentTime + 0.6);
+  } catch {
+    // No sound before the first click on the page: browsers forbid it; the title still counts.
+  }
+}
+
+function onMessage(message) {
+  if (message.type === "snapshot") {
+    const before = new Set(queue.ids());
+    queue.replace(message.callers);
+    if (primed) for (const c of message.callers) if (!before.has(c.id) && c.status === "waiting") alertNewCaller(c);
+    primed = true;
+  } else if (message.type === "caller") {
+    const isNew = !queue.has(message.caller.id);
+    if (queue.apply(message.caller) && isNew && primed && message.caller.status === "waiting") alertNewCaller(message.caller);
+  } else if (message.type === "caller_removed") {
+    queue.remove(message.id, message.version);
+  } else {
+    return;
+  }
+  render();
+}
+
+const socket = new CallSocket(data.socketUrl, {
+  onMessage,
+  onOpen: () => {
+    // Again after every reconnect: a fresh snapshot covers whatever was missed meanwhile.
+    socket.send({ type: "subscribe" });
+    live.dataset.state = "open";
+    live.textContent = L.liveOk;
+  },
+  onClose: () => {
+    live.dataset.state = "reconnecting";
+    live.textContent = L.liveLost;
+  },
+});
+
+search.addEventListener("input", render);
+sort.addEventListener("change", render);
+setInterval(() => {
+  for (const p of list.querySelectorAll(".caller-wait")) p.textContent = waitedText(p.dataset.since);
+  for (const li of list.querySelectorAll(".caller[data-status=waiting]")) {
+    const since = li.querySelector(".caller-wait").dataset.since;
+    li.classList.toggle("urgent", Date.now() - Date.parse(since) > URGENT_MS);
+  }
+}, 15_000);
+
+document.getElementById("enable-notifications").addEventListener("click", async () => {
+  beep(); // a click unlocks sound for later alerts
+  const permission = "Notification" in window ? await Notification.requestPermission() : "denied";
+  result.textContent = permission === "granted" ? L.notificationsOn : L.notificationsDenied;
+});
+
+document.getElementById("prefill-form").addEventListener("submit", async (event) => {
+  event.preventDefault();
+  const form = event.target;
+  const answer = await postAction(form.action, Object.fromEntries(new FormData(form)));
+  result.textContent = answer.message || L.failedAction;
+  if (answer.ok) document.getElementById("prefill-result").value = answer.url;
+});

@@ -1,0 +1,121 @@
+// The patient's own space: their status, the clinic's messages, and — when a clinician
+// joins — the call, all over one socket that only ever carries this patient's data.
+import { startCall } from "../call/call.js";
+import { getMedia, setSpeaker, stopStream } from "../call/devices.js";
+import { CallSocket } from "../call/socket.js";
+import { loadDevices } from "./device-choice.js";
+import { format, pageData } from "./page.js";
+
+const data = pageData();
+const L = data.labels;
+const root = document.getElementById("patient-space");
+const views = {
+  waiting: document.getElementById("waiting-view"),
+  call: document.getElementById("call-view"),
+  end: document.getElementById("end-view"),
+};
+const statusText = document.getElementById("status-text");
+const positionText = document.getElementById("position-text");
+const notices = document.getElementById("notices");
+const selfView = document.getElementById("self-view");
+
+let stream = null;
+let call = null;
+let state = "connecting";
+
+async function media() {
+  if (stream) return stream;
+  const chosen = loadDevices();
+  try {
+    stream = await getMedia({ videoDeviceId: chosen.videoDeviceId, audioDeviceId: chosen.audioDeviceId });
+  } catch {
+    // A device chosen earlier may be gone (unplugged): fall back to the defaults.
+    stream = await getMedia().catch(() => null);
+  }
+  selfView.srcObject = stream;
+  return stream;
+}
+
+function showOnly(name) {
+  for (const [key, view] of Object.entries(views)) view.hidden = key !== name;
+}
+
+function setState(next, message = {}) {
+  state = next;
+  root.dataset.state = next;
+  if (next === "waiting" || next === "on_hold") {
+    stopCall();
+    showOnly("waiting");
+    statusText.textContent = next === "waiting" ? L.statusWaiting : L.statusOnHold;
+    const hasPosition = next === "waiting" && message.position;
+    positionText.hidden = !hasPosition;
+    if (hasPosition) {
+      positionText.textContent = format(message.estimated_wait_minutes ? L.positionAndWait : L.position, {
+        position: message.position,
+        minutes: message.estimated_wait_minutes,
+      });
+    }
+  } else if (next === "in_call") {
+    startTheCall();
+  } else if (next === "ended" || next === "left") {
+    stopCall();
+    stopStream(stream);
+    stream = null;
+    selfView.srcObject = null;
+    socket.close();
+    showOnly("end");
+  }
+}
+
+async function startTheCall() {
+  if (call) return;
+  showOnly("call");
+  const local = await media();
+  if (state !== "in_call" || call) return;
+  call = startCall({
+    socket,
+    labels: L,
+    container: views.call,
+    localStream: local,
+    onEnded: () => {
+      call = null;
+    },
+    onError: (code, text) => {
+      statusText.textContent = text;
+    },
+    onMessage,
+  });
+  const speaker = loadDevices().speakerId;
+  if (speaker) for (const video of views.call.querySelectorAll("video")) setSpeaker(video, speaker).catch(() => {});
+}
+
+function stopCall() {
+  if (!call) return;
+  const ending = call;
+  call = null;
+  ending.detach();
+  views.call.replaceChildren();
+}
+
+function onMessage(message) {
+  if (message.type === "status") {
+    setState(message.state, message);
+  } else if (message.type === "notice") {
+    const item = document.createElement("li");
+    item.className = "notice";
+    item.textContent = message.text; // the clinic's words: text, never HTML
+    notices.prepend(item);
+  }
+}
+
+const socket = new CallSocket(data.socketUrl, {
+  onMessage,
+  onOpen: () => {
+    if (state === "connecting") statusText.textContent = L.serverBack;
+  },
+  onClose: (event, { final } = {}) => {
+    if (final && event.code === 4404) setState("ended");
+    else if (!final) statusText.textContent = L.serverLost;
+  },
+});
+media();
