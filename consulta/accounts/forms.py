@@ -12,7 +12,10 @@ class LoginForm(AuthenticationForm):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["username"].label = _("E-mail address")
-        self.fields["username"].widget.attrs.update({"autocomplete": "email", "type": "email"})
+        widget = self.fields["username"].widget
+        assert isinstance(widget, forms.TextInput)
+        widget.input_type = "email"
+        widget.attrs["autocomplete"] = "email"
 
     def clean_username(self) -> str:
         return self.cleaned_data["username"].strip().lower()

@@ -29,10 +29,20 @@ class ClinicForm(forms.ModelForm[Clinic]):
         assert isinstance(time_zone, forms.ChoiceField)
         time_zone.choices = time_zone_choices(str(_("The organisation's (%(tz)s)") % {"tz": organisation_time_zone}))
         self.fields["name"].label = _("Clinic name")
-        self.fields["slug"].label = _("Short name for links")
+        if "slug" in self.fields:  # the settings form leaves the slug out: links stay stable
+            self.fields["slug"].label = _("Short name for links")
 
     def clean_slug(self) -> str:
         return self.cleaned_data["slug"].lower()
+
+    def clean_name(self) -> str:
+        # The organisation is not a form field, so Django skips the constraint
+        # clinic_name_unique_in_organisation: check it here, or saving fails.
+        name: str = self.cleaned_data["name"]
+        taken = Clinic.objects.filter(organisation_id=self.instance.organisation_id, name=name)
+        if taken.exclude(pk=self.instance.pk).exists():
+            raise forms.ValidationError(_("This organisation already has a clinic with this name."))
+        return name
 
 
 class ClinicSettingsForm(ClinicForm):

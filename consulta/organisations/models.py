@@ -40,6 +40,8 @@ class Organisation(models.Model):
 
     class Meta:
         ordering = ["name"]
+        verbose_name = _("organisation")
+        verbose_name_plural = _("organisations")
 
     def __str__(self) -> str:
         return self.name
@@ -67,6 +69,8 @@ class Clinic(models.Model):
 
     class Meta:
         ordering = ["name"]
+        verbose_name = _("clinic")
+        verbose_name_plural = _("clinics")
         constraints = [
             models.UniqueConstraint(fields=["organisation", "name"], name="clinic_name_unique_in_organisation"),
         ]

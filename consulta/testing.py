@@ -1,0 +1,267 @@
+"""The shared test world: one organisation, its clinics, and a few named people.
+
+Like healthchecks' `hc/test.py`: every test starts from the same small cast, so
+a test reads as "the clerk opens the settings" rather than a page of set-up.
+
+    Acme Care (organisation "acme")
+      Alder Clinic ("alder", clinic A): one waiting area, the meeting room
+        "Consulting room" with a guest link, and a user room for the member
+        (with a guest link of its own).
+      Birch Clinic ("birch", clinic B): its waiting area, nobody in its team.
+      A pending invitation to Alder Clinic (team member) and one to the
+      organisation (reporter).
+
+    People (attribute name: role)
+      org_admin     organisation admin of Acme Care
+      coordinator   organisation coordinator of Acme Care
+      reporter      organisation reporter of Acme Care
+      clinic_admin  clinic admin of Alder Clinic
+      clerk         clinic clerk of Alder Clinic
+      member        team member of Alder Clinic (owns a user room there)
+      outsider      admin of ANOTHER organisation and of its clinic: powerful
+                    elsewhere, no relation at all to Acme Care
+      anonymous     nobody logged in
+
+Every person logs in with `client.force_login(user)` (see `client_for`):
+django-axes wants a request for `client.login()`. All accounts share the
+password `PASSWORD`, hashed once with the project's Argon2 hasher.
+
+The pytest fixtures at the bottom (`world`, `org_admin`, ..., `anonymous`) are
+registered for the whole project by the root `conftest.py`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import timedelta
+from functools import cache
+
+import pytest
+from django.contrib.auth.hashers import make_password
+from django.contrib.auth.models import AnonymousUser
+from django.test import Client
+from django.utils import timezone
+
+from consulta.accounts.models import User
+from consulta.organisations.models import (
+    Clinic,
+    ClinicMembership,
+    ClinicRole,
+    Invitation,
+    Organisation,
+    OrganisationMembership,
+    OrganisationRole,
+)
+from consulta.rooms.models import GuestLink, MeetingRoom, UserRoom
+
+PASSWORD = "a long and boring test passphrase"  # noqa: S105 - the test accounts' password
+
+# Every person of the world, in the order tables list them.
+PEOPLE = ("org_admin", "coordinator", "reporter", "clinic_admin", "clerk", "member", "outsider", "anonymous")
+
+
+@cache
+def password_hash() -> str:
+    """`PASSWORD` hashed once per run: Argon2 is slow on purpose."""
+    return make_password(PASSWORD)
+
+
+def make_user(email: str, first_name: str = "", last_name: str = "") -> User:
+    """An active account whose password is `PASSWORD`."""
+    return User.objects.create(email=email, first_name=first_name, last_name=last_name, password=password_hash())
+
+
+def client_for(person: User | AnonymousUser | None) -> Client:
+    """A fresh test client, logged in as `person` unless anonymous."""
+    client = Client()
+    if isinstance(person, User):
+        client.force_login(person)
+    return client
+
+
+@dataclass
+class World:
+    organisation: Organisation
+    clinic_a: Clinic
+    clinic_b: Clinic
+    meeting_room: MeetingRoom
+    guest_link: GuestLink
+    user_room: UserRoom
+    user_room_guest_link: GuestLink
+    clinic_invitation: Invitation
+    organisation_invitation: Invitation
+    org_admin: User
+    coordinator: User
+    reporter: User
+    clinic_admin: User
+    clerk: User
+    member: User
+    outsider: User
+    other_organisation: Organisation
+    other_clinic: Clinic
+    anonymous: AnonymousUser = field(default_factory=AnonymousUser)
+
+    def person(self, name: str) -> User | AnonymousUser:
+        if name not in PEOPLE:
+            raise KeyError(name)
+        person: User | AnonymousUser = getattr(self, name)
+        return person
+
+    def client_for(self, name: str) -> Client:
+        return client_for(self.person(name))
+
+    def membership(self, user: User, clinic: Clinic | None = None) -> ClinicMembership:
+        """The person's membership of `clinic` (clinic A by default)."""
+        return ClinicMembership.objects.get(clinic=clinic or self.clinic_a, user=user)
+
+    def organisation_membership(self, user: User) -> OrganisationMembership:
+        return OrganisationMembership.objects.get(organisation=self.organisation, user=user)
+
+
+def make_world() -> World:
+    in_90_days = timezone.now() + timedelta(days=90)
+
+    organisation = Organisation.objects.create(name="Acme Care", slug="acme")
+    clinic_a = Clinic.objects.create(organisation=organisation, name="Alder Clinic", slug="alder")
+    clinic_b = Clinic.objects.create(organisation=organisation, name="Birch Clinic", slug="birch")
+
+    org_admin = make_user("ada@acme.test", "Ada", "Adminson")
+    coordinator = make_user("cora@acme.test", "Cora", "Coordinova")
+    reporter = make_user("rex@acme.test", "Rex", "Reportwell")
+    clinic_admin = make_user("cliff@acme.test", "Cliff", "Chiefton")
+    clerk = make_user("clem@acme.test", "Clem", "Clerkson")
+    member = make_user("mia@acme.test", "Mia", "Memberg")
+    for user, org_role in (
+        (org_admin, OrganisationRole.ADMIN),
+        (coordinator, OrganisationRole.COORDINATOR),
+        (reporter, OrganisationRole.REPORTER),
+    ):
+        OrganisationMembership.objects.create(organisation=organisation, user=user, role=org_role)
+    for user, clinic_role in (
+        (clinic_admin, ClinicRole.ADMIN),
+        (clerk, ClinicRole.CLERK),
+        (member, ClinicRole.MEMBER),
+    ):
+        ClinicMembership.objects.create(clinic=clinic_a, user=user, role=clinic_role)
+
+    meeting_room = MeetingRoom.objects.create(clinic=clinic_a, name="Consulting room", created_by=clinic_admin)
+    guest_link = GuestLink.objects.create(
+        meeting_room=meeting_room, label="Guest of the room", expires_at=in_90_days, created_by=clinic_admin
+    )
+    user_room = UserRoom.objects.create(clinic=clinic_a, owner=member, enabled_by=clinic_admin)
+    user_room_guest_link = GuestLink.objects.create(
+        user_room=user_room, label="Guest of Mia", expires_at=in_90_days, created_by=member
+    )
+    clinic_invitation = Invitation.objects.create(
+        organisation=organisation,
+        clinic=clinic_a,
+        email="invited.member@acme.test",
+        clinic_role=ClinicRole.MEMBER,
+        invited_by=clinic_admin,
+    )
+    organisation_invitation = Invitation.objects.create(
+        organisation=organisation,
+        email="invited.reporter@acme.test",
+        organisation_role=OrganisationRole.REPORTER,
+        invited_by=org_admin,
+    )
+
+    other_organisation = Organisation.objects.create(name="Other Health", slug="other-health")
+    other_clinic = Clinic.objects.create(organisation=other_organisation, name="Oak Clinic", slug="oak")
+    outsider = make_user("otto@other.test", "Otto", "Outlander")
+    OrganisationMembership.objects.create(organisation=other_organisation, user=outsider, role=OrganisationRole.ADMIN)
+    ClinicMembership.objects.create(clinic=other_clinic, user=outsider, role=ClinicRole.ADMIN)
+
+    return World(
+        organisation=organisation,
+        clinic_a=clinic_a,
+        clinic_b=clinic_b,
+        meeting_room=meeting_room,
+        guest_link=guest_link,
+        user_room=user_room,
+        user_room_guest_link=user_room_guest_link,
+        clinic_invitation=clinic_invitation,
+        organisation_invitation=organisation_invitation,
+        org_admin=org_admin,
+        coordinator=coordinator,
+        reporter=reporter,
+        clinic_admin=clinic_admin,
+        clerk=clerk,
+        member=member,
+        outsider=outsider,
+        other_organisation=other_organisation,
+        other_clinic=other_clinic,
+    )
+
+
+# --- pytest fixtures (registered project-wide by the root conftest.py) ---------------------
+
+
+@pytest.fixture
+def world(db: None) -> World:
+    return make_world()
+
+
+@pytest.fixture
+def organisation(world: World) -> Organisation:
+    return world.organisation
+
+
+@pytest.fixture
+def clinic_a(world: World) -> Clinic:
+    return world.clinic_a
+
+
+@pytest.fixture
+def clinic_b(world: World) -> Clinic:
+    return world.clinic_b
+
+
+@pytest.fixture
+def meeting_room(world: World) -> MeetingRoom:
+    return world.meeting_room
+
+
+@pytest.fixture
+def guest_link(world: World) -> GuestLink:
+    return world.guest_link
+
+
+@pytest.fixture
+def org_admin(world: World) -> User:
+    return world.org_admin
+
+
+@pytest.fixture
+def coordinator(world: World) -> User:
+    return world.coordinator
+
+
+@pytest.fixture
+def reporter(world: World) -> User:
+    return world.reporter
+
+
+@pytest.fixture
+def clinic_admin(world: World) -> User:
+    return world.clinic_admin
+
+
+@pytest.fixture
+def clerk(world: World) -> User:
+    return world.clerk
+
+
+@pytest.fixture
+def member(world: World) -> User:
+    return world.member
+
+
+@pytest.fixture
+def outsider(world: World) -> User:
+    return world.outsider
+
+
+@pytest.fixture
+def anonymous() -> AnonymousUser:
+    return AnonymousUser()

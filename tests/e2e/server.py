@@ -1,0 +1,156 @@
+"""The real Consulta server for the browser tests, started the way `make run` starts it.
+
+Isolated from the developer's own demo: a temporary SQLite database, a free port
+on 127.0.0.1, the in-memory channel layer, and a log file of its own.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[2]
+BIN = Path(sys.executable).parent  # the virtualenv pytest runs in
+HOST = "127.0.0.1"
+STARTUP_TIMEOUT_S = 30.0
+
+
+class ServerError(RuntimeError):
+    """The server could not be prepared or started; the message carries its output."""
+
+
+@dataclass
+class LiveServer:
+    url: str
+    demo: dict[str, Any]
+    log_path: Path
+    process: subprocess.Popen[bytes]
+
+    def log_text(self, last_lines: int | None = None) -> str:
+        try:
+            lines = self.log_path.read_text(errors="replace").splitlines()
+        except FileNotFoundError:
+            return "(no server log)"
+        if last_lines is not None:
+            lines = lines[-last_lines:]
+        return "\n".join(lines)
+
+    def stop(self) -> None:
+        """Ask the server to stop (SIGTERM), and kill it if it does not within 10 s."""
+        if self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait(timeout=10)
+
+
+def free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind((HOST, 0))
+        return int(sock.getsockname()[1])
+
+
+def server_env(tmp_dir: Path, base_url: str) -> dict[str, str]:
+    env = dict(os.environ)
+    # Shared services would couple this run to others: the in-memory layer serves one process.
+    env.pop("REDIS_URL", None)
+    env.update(
+        {
+            "DJANGO_SETTINGS_MODULE": "consulta.settings",
+            "DATABASE_URL": f"sqlite:///{tmp_dir / 'e2e.sqlite3'}",
+            "BASE_URL": base_url,
+            "ALLOWED_HOSTS": "127.0.0.1,localhost",
+            "PYTHONUNBUFFERED": "1",
+        }
+    )
+    return env
+
+
+def _manage(env: dict[str, str], *args: str) -> str:
+    result = subprocess.run(
+        [sys.executable, "manage.py", *args],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    if result.returncode != 0:
+        raise ServerError(
+            f"`manage.py {' '.join(args)}` failed with exit code {result.returncode}:\n{result.stdout}\n{result.stderr}"
+        )
+    return result.stdout
+
+
+def start(tmp_dir: Path) -> LiveServer:
+    """Migrate, seed and start uvicorn; return once GET /health/ answers 200."""
+    if not (ROOT / "var" / "static" / "staticfiles.json").exists():
+        raise ServerError("Collected static files are missing: run `make static` (or `make test`) first.")
+    port = free_port()
+    base_url = f"http://{HOST}:{port}"
+    env = server_env(tmp_dir, base_url)
+    _manage(env, "migrate", "--noinput", "--verbosity", "0")
+    output = _manage(env, "seed_demo", "--json", "--base-url", base_url)
+    try:
+        demo = json.loads(output)
+    except ValueError as error:
+        raise ServerError(f"`manage.py seed_demo --json` printed no JSON ({error}):\n{output}") from error
+
+    log_path = tmp_dir / "server.log"
+    command = [
+        str(BIN / "uvicorn"),
+        "consulta.asgi:application",
+        "--host",
+        HOST,
+        "--port",
+        str(port),
+        "--no-server-header",
+        "--lifespan",
+        "off",
+    ]
+    with log_path.open("wb") as log:
+        process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+    server = LiveServer(url=base_url, demo=demo, log_path=log_path, process=process)
+    try:
+        _wait_until_healthy(server)
+    except BaseException:
+        server.stop()
+        raise
+    return server
+
+
+def _wait_until_healthy(server: LiveServer) -> None:
+    deadline = time.monotonic() + STARTUP_TIMEOUT_S
+    last_problem = "no answer yet"
+    while time.monotonic() < deadline:
+        if server.process.poll() is not None:
+            raise ServerError(
+                f"The server exited with code {server.process.returncode} while starting. Its output:\n"
+                + server.log_text()
+            )
+        try:
+            with urllib.request.urlopen(f"{server.url}/health/", timeout=2) as response:  # noqa: S310 - http://127.0.0.1
+                if response.status == 200:
+                    return
+                last_problem = f"status {response.status}"
+        except urllib.error.HTTPError as error:
+            last_problem = f"status {error.code}"
+        except OSError as error:  # refused while uvicorn binds, or a timeout
+            last_problem = repr(error)
+        time.sleep(0.2)  # poll interval of a bounded wait
+    raise ServerError(
+        f"GET {server.url}/health/ did not answer 200 within {STARTUP_TIMEOUT_S:.0f} s "
+        f"(last: {last_problem}). Server output:\n" + server.log_text()
+    )
