@@ -32,6 +32,7 @@ registered for the whole project by the root `conftest.py`.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import timedelta
 from functools import cache
@@ -39,6 +40,8 @@ from functools import cache
 import pytest
 from django.contrib.auth.hashers import make_password
 from django.contrib.auth.models import AnonymousUser
+from django.core.management.color import no_style
+from django.db import connection
 from django.test import Client
 from django.utils import timezone
 
@@ -265,3 +268,27 @@ def outsider(world: World) -> User:
 @pytest.fixture
 def anonymous() -> AnonymousUser:
     return AnonymousUser()
+
+
+@pytest.fixture(autouse=True)
+def _empty_clinics_first(request: pytest.FixtureRequest) -> Iterator[None]:
+    """Empty the tables safely after every transactional test.
+
+    pytest-django empties the tables after a `transaction=True` test with one
+    DELETE per table in no fixed order; on SQLite the trigger of migration
+    rooms/0002 refuses deleting a waiting area while its clinic exists, so that
+    flush fails whenever it reaches the waiting areas first. Emptying the
+    clinics first, in the same transaction (foreign keys are checked at
+    commit), lets every later DELETE through. Requesting `transactional_db`
+    here makes this teardown run before pytest-django's own flush.
+    """
+    marker = request.node.get_closest_marker("django_db")
+    transactional = marker is not None and bool(marker.kwargs.get("transaction") or (marker.args and marker.args[0]))
+    if not transactional:
+        yield
+        return
+    request.getfixturevalue("transactional_db")
+    yield
+    tables = connection.introspection.django_table_names(only_existing=True, include_views=False)
+    first = sorted(tables, key=lambda table: table != "organisations_clinic")
+    connection.ops.execute_sql_flush(connection.ops.sql_flush(no_style(), first))

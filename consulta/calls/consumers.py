@@ -172,6 +172,8 @@ class CallSocket(JsonSocket):
         to = event.get("to")
         if to is not None and to != self.peer_id:
             return
+        if event.get("kind") == "media_state" and self.peer_id and event.get("peer") == self.peer_id:
+            return  # the sender knows its own state; an echo would show it a tile of itself
         await super().deliver(event)
         kind = event.get("kind")
         if kind == "call_ended" or (kind == "peer_left" and self.peer_id and event.get("peer") == self.peer_id):

@@ -202,8 +202,12 @@ def end(consultation: Consultation) -> None:
     with transaction.atomic():
         clinics = {consultation.clinic}
         if consultation.call_host_id is None:
+            # Counted before anyone is taken out and the call is deleted.
+            in_call = calls.participant_count(consultation.call_key)
+            consultation.max_participants = max(consultation.max_participants, in_call)
             for added in consultation.added.select_related("clinic"):
                 clinics.add(added.clinic)
+                added.max_participants = max(added.max_participants, in_call)
                 _close(added, Outcome.ENDED)
             calls.end_call(consultation.call_key)
         _close(consultation, Outcome.ENDED)

@@ -63,7 +63,12 @@ class EntryForm(forms.Form):
         return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
 
     def answers(self) -> list[list[str]]:
-        return [[field.label, str(self.cleaned_data.get(f"extra_{field.pk}") or "")] for field in self.extra]
+        answers = []
+        for field in self.extra:
+            value = self.cleaned_data.get(f"extra_{field.pk}")
+            # Not `value or ""`: a number answered 0 is an answer, not a blank.
+            answers.append([field.label, "" if value is None else str(value)])
+        return answers
 
 
 def prefill_token(first_name: str, last_name: str, phone: str) -> str:
