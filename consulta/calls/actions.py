@@ -104,12 +104,16 @@ def join(
             consultation_id=consultation_id,
             last_seen_at=now,
         )
+        if len(present) + 1 > call.peak_participants:
+            call.peak_participants = len(present) + 1
+            call.save(update_fields=["peak_participants"])
         events.send_on_commit(events.call_group(call.pk), OutPeerJoined(peer=peer(me)))
     return me, present, False
 
 
-def participant_count(key: str) -> int:
-    return Participant.objects.filter(call__key=key, last_seen_at__gte=_stale_before()).count()
+def peak_participants(key: str) -> int:
+    """The most people who were in the call at once (0 if it never started)."""
+    return Call.objects.filter(key=key).values_list("peak_participants", flat=True).first() or 0
 
 
 def touch(peer_id: str) -> None:

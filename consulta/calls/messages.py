@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError, model_validator
 
 # A whole SDP of a 6-way call with simulcast stays well under this.
 MAX_FRAME_BYTES = 64 * 1024
@@ -42,6 +42,12 @@ class Signal(Message):
     to: PEER_ID
     description: SessionDescription | None = None
     candidate: IceCandidate | None = None
+
+    @model_validator(mode="after")
+    def one_payload(self) -> Signal:
+        if (self.description is None) == (self.candidate is None):
+            raise ValueError("A signal carries either a description or a candidate.")
+        return self
 
 
 class MediaState(Message):

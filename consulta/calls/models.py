@@ -14,6 +14,8 @@ from django.db import models
 class Call(models.Model):
     key = models.CharField(max_length=64, unique=True)
     started_at = models.DateTimeField(auto_now_add=True)
+    # The most people in the call at once, for reports.
+    peak_participants = models.PositiveSmallIntegerField(default=0)
 
     def __str__(self) -> str:
         return self.key

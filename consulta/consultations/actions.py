@@ -183,7 +183,7 @@ def _close(consultation: Consultation, outcome: str) -> None:
         ended_at=now,
         wait_seconds=int(((answered or now) - consultation.entered_at).total_seconds()),
         call_seconds=int((now - answered).total_seconds()) if answered else 0,
-        max_participants=max(consultation.max_participants, calls.participant_count(consultation.call_key)),
+        max_participants=max(consultation.max_participants, calls.peak_participants(consultation.call_key)),
         outcome=outcome,
         was_transferred=consultation.was_transferred,
     )
@@ -202,8 +202,8 @@ def end(consultation: Consultation) -> None:
     with transaction.atomic():
         clinics = {consultation.clinic}
         if consultation.call_host_id is None:
-            # Counted before anyone is taken out and the call is deleted.
-            in_call = calls.participant_count(consultation.call_key)
+            # Read before the call and its record of the peak are deleted.
+            in_call = calls.peak_participants(consultation.call_key)
             consultation.max_participants = max(consultation.max_participants, in_call)
             for added in consultation.added.select_related("clinic"):
                 clinics.add(added.clinic)
