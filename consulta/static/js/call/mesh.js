@@ -1,0 +1,182 @@
+// Full mesh: one PeerLink (link.js) per other peer of the call, kept in step with the
+// server's view of who is in it. The server's messages are the only input (handle()).
+
+import { KINDS, PeerLink, STUCK_MS } from "./link.js";
+
+export class Mesh {
+  #opts;
+  #peerId = null;
+  #iceServers = [];
+  #links = new Map(); // peerId → Link
+  #tracks = new Map(); // kind → the track sent to every peer (null while off)
+  #closed = false;
+  #stuckMs;
+  // A changed network invalidates every candidate pair at once.
+  #onOnline = () => this.restartIce();
+
+  constructor({
+    localStream = null,
+    send,
+    onRemoteTrack = () => {},
+    onPeerState = () => {},
+    onPeerLeft = () => {},
+    onMediaState = () => {},
+    iceTransportPolicy = undefined,
+    stuckMs = STUCK_MS,
+    debug = true,
+  }) {
+    this.#opts = { localStream, send, onRemoteTrack, onPeerState, onPeerLeft, onMediaState, iceTransportPolicy };
+    this.#stuckMs = stuckMs;
+    for (const kind of KINDS) this.#tracks.set(kind, localStream?.getTracks().find((t) => t.kind === kind) ?? null);
+    window.addEventListener("online", this.#onOnline);
+    if (debug) this.#installDebugHook();
+  }
+
+  get peerId() {
+    return this.#peerId;
+  }
+
+  get peers() {
+    return new Map([...this.#links].map(([id, link]) => [id, link.pc]));
+  }
+
+  handle(msg) {
+    if (this.#closed) return;
+    switch (msg.type) {
+      case "welcome":
+        return this.#welcome(msg);
+      case "peer_joined":
+        this.#links.get(msg.peer.peer_id)?.close(); // a fresh peer has no state for the old link
+        this.#connect(msg.peer.peer_id);
+        return this.#opts.onMediaState(msg.peer.peer_id, { audio: msg.peer.audio, video: msg.peer.video });
+      case "peer_left":
+        return this.#remove(msg.peer_id);
+      case "signal":
+        return this.#signal(msg);
+      case "media_state":
+        return this.#opts.onMediaState(msg.peer_id, { audio: msg.audio, video: msg.video });
+      case "call_ended":
+        for (const id of [...this.#links.keys()]) this.#remove(id);
+        return this.close();
+    }
+  }
+
+  // The one place a resume is reconciled: whatever the server lists is the truth.
+  #welcome({ peer_id: peerId, peers, ice_servers: iceServers }) {
+    if (this.#peerId !== null && this.#peerId !== peerId) {
+      // A new identity (the resume was refused): the others know nothing of the old links.
+      for (const link of this.#links.values()) link.close();
+      this.#links.clear();
+    }
+    this.#peerId = peerId;
+    this.#iceServers = iceServers ?? [];
+    const listed = new Set(peers.map((p) => p.peer_id));
+    for (const id of [...this.#links.keys()]) if (!listed.has(id)) this.#remove(id);
+    for (const peer of peers) {
+      const link = this.#links.get(peer.peer_id);
+      if (!link || link.pc.connectionState === "closed") {
+        this.#connect(peer.peer_id);
+      } else {
+        link.refresh(this.#config());
+      }
+      this.#opts.onMediaState(peer.peer_id, { audio: peer.audio, video: peer.video });
+    }
+  }
+
+  #signal({ from, description, candidate }) {
+    if (this.#peerId === null || from === this.#peerId) return;
+    let link = this.#links.get(from);
+    if (!link) {
+      // The sender may know of us before its peer_joined reaches us; its offer must not be lost.
+      link = this.#connect(from);
+    } else if (description?.type === "offer" && link.isNewSession(description.sdp)) {
+      // The other side replaced its connection (see PeerLink): ours has nothing left to talk to.
+      link.close();
+      link = this.#connect(from, { replacing: true });
+    }
+    link.receive(description, candidate);
+  }
+
+  #connect(peerId, { replacing = false } = {}) {
+    const opts = this.#opts;
+    const link = new PeerLink({
+      peerId,
+      polite: this.#peerId > peerId,
+      config: this.#config(),
+      tracks: this.#tracks,
+      localStream: opts.localStream,
+      send: opts.send,
+      onTrack: (stream) => opts.onRemoteTrack(peerId, stream),
+      onState: (state) => opts.onPeerState(peerId, state),
+      onStuck: () => {
+        if (this.#links.get(peerId) !== link) return;
+        link.close();
+        this.#connect(peerId, { replacing: true });
+      },
+      stuckMs: this.#stuckMs,
+      replacing,
+    });
+    this.#links.set(peerId, link);
+    opts.onPeerState(peerId, link.pc.connectionState);
+    return link;
+  }
+
+  #config() {
+    const config = { iceServers: this.#iceServers, bundlePolicy: "max-bundle" };
+    if (this.#opts.iceTransportPolicy) config.iceTransportPolicy = this.#opts.iceTransportPolicy;
+    return config;
+  }
+
+  #remove(peerId) {
+    const link = this.#links.get(peerId);
+    if (!link) return;
+    link.close();
+    this.#links.delete(peerId);
+    this.#opts.onPeerLeft(peerId);
+  }
+
+  restartIce() {
+    for (const link of this.#links.values()) link.restartIce("network");
+  }
+
+  async replaceTrack(kind, newTrack) {
+    const stream = this.#opts.localStream;
+    if (stream) {
+      for (const old of stream.getTracks()) if (old.kind === kind && old !== newTrack) stream.removeTrack(old);
+      if (newTrack && !stream.getTracks().includes(newTrack)) stream.addTrack(newTrack);
+    }
+    this.#tracks.set(kind, newTrack);
+    await Promise.all([...this.#links.values()].map((link) => link.replaceTrack(kind, newTrack)));
+  }
+
+  close() {
+    this.#closed = true;
+    window.removeEventListener("online", this.#onOnline);
+    for (const link of this.#links.values()) link.close();
+    this.#links.clear();
+  }
+
+  #installDebugHook() {
+    const peerId = () => this.#peerId;
+    // Read-only on purpose: snapshots and getStats(), never the connections themselves.
+    const connections = () =>
+      [...this.#links.values()].map((link) =>
+        Object.freeze({
+          peerId: link.peerId,
+          serial: link.serial, // the same serial means the same RTCPeerConnection
+          connectionState: link.pc.connectionState,
+          signalingState: link.pc.signalingState,
+          getStats: () => link.pc.getStats(),
+        }),
+      );
+    const hook = Object.freeze({
+      get peerId() {
+        return peerId();
+      },
+      get peerConnections() {
+        return connections();
+      },
+    });
+    Object.defineProperty(window, "__call", { value: hook, configurable: true, enumerable: false, writable: false });
+  }
+}

@@ -1,0 +1,79 @@
+"""A patient is seen by video: entry, the live dashboard, the call, and the end.
+
+Real Chromium with the fake camera, the real server (uvicorn, Channels), real
+WebRTC between two browser contexts. A call works only when each side decodes
+the other's video.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from playwright.sync_api import Page, expect
+
+from tests.e2e.helpers import login
+from tests.e2e.media import remote_video_sizes, wait_for_decoded_video
+
+PEERS = "window.__call ? window.__call.peerConnections : []"
+
+
+def northside(demo: dict[str, Any]) -> dict[str, Any]:
+    return next(c for c in demo["clinics"] if c["slug"] == "northside")
+
+
+def enter_waiting_area(page: Page, clinic: dict[str, Any], first: str, last: str) -> None:
+    page.goto(clinic["waiting_area_url"])
+    # The device check runs first: browser, camera, microphone, server.
+    expect(page.locator("#entry-form")).to_have_attribute("data-checks", "passed", timeout=20_000)
+    expect(page.locator('[data-check="camera"]')).to_have_attribute("data-result", "ok")
+    page.get_by_label("First name").fill(first)
+    page.get_by_label("Last name").fill(last)
+    page.get_by_label("Phone number").fill("070-123 45 67")
+    page.get_by_label("I have read and accept the terms of use").check()
+    page.get_by_role("button", name="Enter the waiting area").click()
+    page.wait_for_url(re.compile(r"/consultation/[\w-]+/$"))
+    expect(page.locator("#patient-space")).to_have_attribute("data-state", "waiting")
+
+
+def caller_card(page: Page, name: str):  # type: ignore[no-untyped-def]
+    return page.locator("li.caller", has=page.get_by_role("heading", name=name))
+
+
+def test_patient_seen_by_video_then_consultation_ends(new_page, demo, browser_problems) -> None:  # type: ignore[no-untyped-def]
+    clinic = northside(demo)
+    patient = new_page()
+    enter_waiting_area(patient, clinic, "Vera", "Video")
+    expect(patient.get_by_text("Your clinician will be with you soon")).to_be_visible()
+    space_url = patient.url
+
+    clinician = new_page()
+    login(clinician, demo, "team_member", "northside")
+    clinician.goto(clinic["dashboard_url"])
+    card = caller_card(clinician, "Vera Video")
+    expect(card).to_be_visible()
+    expect(card).to_have_attribute("data-status", "waiting")
+    expect(card).to_contain_text("+46701234567")
+
+    card.get_by_role("button", name="Join").click()
+    clinician.wait_for_url(re.compile(r"/callers/\d+/call/$"))
+
+    # Each side decodes the other's video.
+    assert min(wait_for_decoded_video(clinician, PEERS, min_frames=5, timeout_s=45)) >= 5
+    assert min(wait_for_decoded_video(patient, PEERS, min_frames=5, timeout_s=45)) >= 5
+    assert min(remote_video_sizes(clinician, "#call-view video[data-peer-id]")) > 0
+    assert min(remote_video_sizes(patient, "#call-view video[data-peer-id]")) > 0
+    expect(patient.locator("#patient-space")).to_have_attribute("data-state", "in_call")
+
+    clinician.once("dialog", lambda dialog: dialog.accept())
+    clinician.get_by_role("button", name="End consultation").click()
+    clinician.wait_for_url(re.compile(r"/waiting-area/$"))
+    expect(caller_card(clinician, "Vera Video")).to_have_count(0)
+
+    expect(patient.get_by_role("heading", name="The consultation has ended")).to_be_visible()
+    expect(patient.locator("#patient-space")).to_have_attribute("data-state", "ended")
+    # The space is gone: the token opens nothing any more.
+    response = patient.goto(space_url)
+    assert response is not None and response.status == 404
+    expect(patient.get_by_role("heading", name="This consultation is over")).to_be_visible()
+    browser_problems.allow(r"status of 404")
