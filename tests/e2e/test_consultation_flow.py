@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from playwright.sync_api import Page, expect
+from playwright.sync_api import Locator, Page, expect
 
 from tests.e2e.helpers import login
 from tests.e2e.media import remote_video_sizes, wait_for_decoded_video
@@ -36,11 +36,11 @@ def enter_waiting_area(page: Page, clinic: dict[str, Any], first: str, last: str
     expect(page.locator("#patient-space")).to_have_attribute("data-state", "waiting")
 
 
-def caller_card(page: Page, name: str):  # type: ignore[no-untyped-def]
+def caller_card(page: Page, name: str) -> Locator:
     return page.locator("li.caller", has=page.get_by_role("heading", name=name))
 
 
-def test_patient_seen_by_video_then_consultation_ends(new_page, demo, browser_problems) -> None:  # type: ignore[no-untyped-def]
+def test_patient_seen_by_video_then_consultation_ends(new_page, demo, browser_problems) -> None:
     clinic = northside(demo)
     patient = new_page()
     enter_waiting_area(patient, clinic, "Vera", "Video")
