@@ -209,9 +209,7 @@ STATIC_ROOT = VAR_DIR / "static"
 STATICFILES_DIRS = [BASE_DIR / "consulta" / "static"]
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
-    "staticfiles": {
-        "BACKEND": env_str("STATICFILES_STORAGE", "django.contrib.staticfiles.storage.ManifestStaticFilesStorage")
-    },
+    "staticfiles": {"BACKEND": env_str("STATICFILES_STORAGE", "consulta.core.storage.StaticStorage")},
 }
 WHITENOISE_USE_FINDERS = DEBUG
 
@@ -244,3 +242,5 @@ PATIENT_RECONNECT_GRACE_SECONDS = env_int("PATIENT_RECONNECT_GRACE_SECONDS", 120
 PARTICIPANT_TIMEOUT_SECONDS = env_int("PARTICIPANT_TIMEOUT_SECONDS", 75)
 # Region for phone numbers given without a country code.
 PHONE_REGION = env_str("PHONE_REGION", "SE")
+# How long a link inviting someone into a running consultation's call stays valid.
+CALL_INVITE_HOURS = env_int("CALL_INVITE_HOURS", 12)

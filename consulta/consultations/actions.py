@@ -26,7 +26,7 @@ from consulta.calls.messages import (
     PatientNotice,
     PatientStatus,
 )
-from consulta.consultations.models import Consultation, ConsultationRecord, Outcome, Status
+from consulta.consultations.models import CallInvite, Consultation, ConsultationRecord, Outcome, Status
 from consulta.consultations.queries import card
 from consulta.organisations.models import Clinic
 
@@ -247,3 +247,11 @@ def configure_waiting_area(form: Any, hours: Any, fields: Any) -> None:
         form.save()
         hours.save()
         fields.save()
+
+
+def invite_to_call(consultation: Consultation, user: User) -> CallInvite:
+    """A link for one more person to join this consultation's call, valid for the day."""
+    host = consultation.call_host or consultation
+    return CallInvite.objects.create(
+        consultation=host, created_by=user, expires_at=timezone.now() + timedelta(hours=settings.CALL_INVITE_HOURS)
+    )

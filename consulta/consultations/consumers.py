@@ -142,3 +142,26 @@ class TeamCallSocket(CallSocket):
             raise BadMessage("ended", "This consultation has ended.")
         user = self.scope["user"]
         return {"key": consultation.call_key, "role": "staff", "name": user.display_name, "user_id": user.pk}
+
+
+class InviteeSocket(CallSocket):
+    """`/ws/invites/<token>/`: an invited interpreter or relative, in the call under the name they gave."""
+
+    token: str
+    name: str
+
+    async def open(self) -> None:
+        self.token = self.scope["url_route"]["kwargs"]["token"]
+        await database_sync_to_async(access.call_invite)(self.token)
+        name = self.scope["session"].get(f"invite:{self.token}")
+        if not name:
+            raise Http404  # the name comes first, on the invitation page
+        self.name = name
+        await self.accept()
+
+    async def call_identity(self) -> dict[str, Any]:
+        try:
+            invite = await database_sync_to_async(access.call_invite)(self.token)
+        except Http404:
+            raise BadMessage("ended", "This invitation is no longer valid.") from None
+        return {"key": invite.consultation.call_key, "role": "guest", "name": self.name}

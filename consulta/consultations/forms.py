@@ -123,3 +123,11 @@ EntryFieldFormSet: type[forms.BaseInlineFormSet[EntryField, WaitingArea, forms.M
         widgets={"choices": forms.Textarea(attrs={"rows": 2})},
     )
 )
+
+
+class InviteeForm(forms.Form):
+    name = forms.CharField(
+        label=_("Your name"),
+        max_length=100,
+        help_text=_("The others in the call see this name, for example “Ali, interpreter”."),
+    )

@@ -13,15 +13,15 @@ def call_labels() -> dict[str, str]:
     return {
         "you": _("You"),
         "microphone": _("Microphone"),
-        "microphoneOff": _("Microphone off"),
+        "microphone_off": _("Microphone off"),
         "camera": _("Camera"),
-        "cameraOff": _("Camera off"),
+        "camera_off": _("Camera off"),
         "leave": _("Leave call"),
         "connecting": _("Connecting…"),
         "connected": _("Connected"),
         "reconnecting": _("Reconnecting…"),
         "failed": _("Connection lost"),
-        "callFull": _("This call is full: it already has 6 people."),
+        "call_full": _("This call is full: it already has 6 people."),
         "serverLost": _("Connection to the server lost. Reconnecting…"),
         "serverBack": _("Connected to the server."),
         "muted": _("Muted"),
@@ -90,6 +90,7 @@ def dashboard_labels() -> dict[str, str]:
 
 def patient_labels() -> dict[str, str]:
     return {
+        "waitingHeading": _("You are in the waiting area of %(clinic)s"),
         "statusWaiting": _("Your clinician will be with you soon. Please wait here."),
         "statusOnHold": _("You are on hold. Your clinician will be back with you soon."),
         "position": _("You are number %(position)s in the queue."),

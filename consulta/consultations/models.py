@@ -143,3 +143,19 @@ class ConsultationRecord(models.Model):
 
     def __str__(self) -> str:
         return f"{self.clinic_id} {self.ended_at:%Y-%m-%d %H:%M}"
+
+
+class CallInvite(models.Model):
+    """A link that brings one more person (an interpreter, a relative) straight into a consultation's call.
+
+    It dies with the consultation (CASCADE) or at its expiry.
+    """
+
+    consultation = models.ForeignKey(Consultation, on_delete=models.CASCADE, related_name="invites")
+    token = models.CharField(max_length=64, unique=True, default=new_token)
+    created_by = models.ForeignKey("accounts.User", on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    expires_at = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return f"invite to {self.consultation_id}"

@@ -9,7 +9,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from consulta.consultations import actions
-from consulta.consultations.forms import EntryForm, prefill_initial
+from consulta.consultations.forms import EntryForm, InviteeForm, prefill_initial
 from consulta.consultations.hours import is_open
 from consulta.consultations.labels import call_labels, device_labels, patient_labels
 from consulta.organisations import access
@@ -84,3 +84,21 @@ def leave(request: HttpRequest, token: str) -> HttpResponse:
         request.session.get(SESSION_KEY, {}).pop(str(consultation.clinic_id), None)
         request.session.modified = True
     return render(request, "consultations/left.html", {"message": _("You have left the waiting area.")})
+
+
+@require_http_methods(["GET", "POST"])
+def join_by_invite(request: HttpRequest, token: str) -> HttpResponse:
+    """An invited interpreter or relative: give a name, then straight into the call."""
+    invite = access.call_invite(token)
+    form = InviteeForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        request.session[f"invite:{token}"] = form.cleaned_data["name"]
+        return redirect("consultations:join_by_invite", token=token)
+    name = request.session.get(f"invite:{token}")
+    context = {
+        "clinic": invite.consultation.clinic,
+        "form": form,
+        "name": name,
+        "page_data": {"socketUrl": f"/ws/invites/{token}/", "labels": {**call_labels(), **device_labels()}},
+    }
+    return render(request, "consultations/join_by_invite.html", context, status=400 if form.errors else 200)

@@ -197,3 +197,13 @@ def prefill_link(request: HttpRequest, slug: str) -> HttpResponse:
     token = prefill_token(**form.cleaned_data)
     url = request.build_absolute_uri(reverse("consultations:entry", args=[standing.clinic.slug])) + f"?p={token}"
     return JsonResponse({"ok": True, "url": url, "message": _("Link ready: copy it and send it to the patient.")})
+
+
+@login_required
+@require_POST
+def invite(request: HttpRequest, slug: str, consultation_id: int) -> HttpResponse:
+    """A link that brings an interpreter or a relative straight into this call."""
+    consultation, _standing = _caller(request, slug, consultation_id)
+    link = actions.invite_to_call(consultation, person(request))
+    url = request.build_absolute_uri(reverse("consultations:join_by_invite", args=[link.token]))
+    return JsonResponse({"ok": True, "url": url, "message": _("Invitation link ready: copy it and send it.")})

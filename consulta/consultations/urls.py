@@ -9,6 +9,7 @@ urlpatterns = [
     path("w/<str:code>/", patient_views.short_link, name="short"),
     path("consultation/<str:token>/", patient_views.space, name="space"),
     path("consultation/<str:token>/leave/", patient_views.leave, name="leave"),
+    path("join/<str:token>/", patient_views.join_by_invite, name="join_by_invite"),
     # The clinic's team.
     path("c/<slug:slug>/waiting-area/", team_views.dashboard, name="dashboard"),
     path("c/<slug:slug>/waiting-area/settings/", team_views.waiting_area_settings, name="settings"),
@@ -19,6 +20,7 @@ urlpatterns = [
     path("c/<slug:slug>/callers/<int:consultation_id>/notify/", team_views.notify, name="notify"),
     path("c/<slug:slug>/callers/<int:consultation_id>/transfer/", team_views.transfer, name="transfer"),
     path("c/<slug:slug>/callers/<int:consultation_id>/end/", team_views.end, name="end"),
+    path("c/<slug:slug>/callers/<int:consultation_id>/invite/", team_views.invite, name="invite"),
     path(
         "c/<slug:slug>/callers/<int:consultation_id>/add-to/<int:host_id>/",
         team_views.add_to_call,

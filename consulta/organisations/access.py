@@ -19,9 +19,10 @@ from django.contrib.auth.models import AnonymousUser
 from django.core.exceptions import PermissionDenied
 from django.db.models import Q, QuerySet
 from django.http import Http404
+from django.utils import timezone
 
 from consulta.accounts.models import User
-from consulta.consultations.models import Consultation
+from consulta.consultations.models import CallInvite, Consultation
 from consulta.organisations.models import (
     Clinic,
     ClinicMembership,
@@ -298,3 +299,15 @@ def transfer_targets(user: AnyUser, standing: ClinicAccess) -> list[Clinic]:
     ):
         return list(others.select_related("organisation"))
     return list(others.filter(memberships__user=person).select_related("organisation").distinct())
+
+
+def call_invite(token: str) -> CallInvite:
+    """A valid invitation into a consultation's call, or 404."""
+    invite = (
+        CallInvite.objects.select_related("consultation__clinic")
+        .filter(token=token, expires_at__gt=timezone.now())
+        .first()
+    )
+    if invite is None:
+        raise Http404
+    return invite

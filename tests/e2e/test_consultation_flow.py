@@ -13,7 +13,7 @@ from typing import Any
 from playwright.sync_api import Locator, Page, expect
 
 from tests.e2e.helpers import login
-from tests.e2e.media import remote_video_sizes, wait_for_decoded_video
+from tests.e2e.media import decoded_video_frames, poll, remote_video_sizes, wait_for_decoded_video
 
 PEERS = "window.__call ? window.__call.peerConnections : []"
 
@@ -77,3 +77,43 @@ def test_patient_seen_by_video_then_consultation_ends(new_page, demo, browser_pr
     assert response is not None and response.status == 404
     expect(patient.get_by_role("heading", name="This consultation is over")).to_be_visible()
     browser_problems.allow(r"status of 404")
+
+
+def test_interpreter_joins_by_link_three_way_call(new_page, demo) -> None:
+    clinic = northside(demo)
+    patient = new_page()
+    enter_waiting_area(patient, clinic, "Tariq", "Threeway")
+
+    clinician = new_page()
+    login(clinician, demo, "team_member", "northside")
+    clinician.goto(clinic["dashboard_url"])
+    caller_card(clinician, "Tariq Threeway").get_by_role("button", name="Join").click()
+    clinician.wait_for_url(re.compile(r"/callers/\d+/call/$"))
+    wait_for_decoded_video(clinician, PEERS, min_frames=1, timeout_s=45)
+
+    clinician.get_by_role("button", name="Make an invitation link").click()
+    link = clinician.get_by_label("Invitation link")
+    expect(link).to_have_value(re.compile(r"/join/[\w-]+/$"))
+    invite_url = link.input_value()
+
+    interpreter = new_page()
+    interpreter.goto(invite_url)
+    interpreter.get_by_label("Your name").fill("Ali, interpreter")
+    interpreter.get_by_role("button", name="Join the call").click()
+
+    # A full three-way mesh: every page decodes both others.
+    for page in (clinician, patient, interpreter):
+        frames = poll(
+            lambda page=page: decoded_video_frames(page, PEERS),
+            lambda counts: len(counts) == 2 and min(counts) >= 3,
+            page,
+            60,
+            "video from both others",
+        )
+        assert len(frames) == 2 and min(frames) >= 3
+    expect(patient.locator("#call-view")).to_contain_text("Ali, interpreter")
+
+    clinician.once("dialog", lambda dialog: dialog.accept())
+    clinician.get_by_role("button", name="End consultation").click()
+    expect(interpreter.get_by_text("The call has ended")).to_be_visible()
+    expect(patient.get_by_role("heading", name="The consultation has ended")).to_be_visible()

@@ -4,18 +4,17 @@ from django.db import migrations
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('organisations', '0001_initial'),
+        ("organisations", "0001_initial"),
     ]
 
     operations = [
         migrations.AlterModelOptions(
-            name='clinic',
-            options={'ordering': ['name'], 'verbose_name': 'clinic', 'verbose_name_plural': 'clinics'},
+            name="clinic",
+            options={"ordering": ["name"], "verbose_name": "clinic", "verbose_name_plural": "clinics"},
         ),
         migrations.AlterModelOptions(
-            name='organisation',
-            options={'ordering': ['name'], 'verbose_name': 'organisation', 'verbose_name_plural': 'organisations'},
+            name="organisation",
+            options={"ordering": ["name"], "verbose_name": "organisation", "verbose_name_plural": "organisations"},
         ),
     ]

@@ -14,6 +14,7 @@ const views = {
   call: document.getElementById("call-view"),
   end: document.getElementById("end-view"),
 };
+const heading = document.getElementById("waiting-heading");
 const statusText = document.getElementById("status-text");
 const positionText = document.getElementById("position-text");
 const notices = document.getElementById("notices");
@@ -38,6 +39,16 @@ async function media() {
 
 function showOnly(name) {
   for (const [key, view] of Object.entries(views)) view.hidden = key !== name;
+  notices.hidden = name === "end"; // the clinic's messages: while waiting and in the call
+}
+
+// A transfer moves the patient to another clinic's waiting area: say whose it is now.
+// The title is "<clinic> · <site>", as base.html writes it.
+const titleSuffix = document.title.includes(" · ") ? document.title.slice(document.title.lastIndexOf(" · ")) : "";
+function showClinic(name) {
+  if (!name) return;
+  document.title = `${name}${titleSuffix}`;
+  heading.textContent = format(L.waitingHeading, { clinic: name });
 }
 
 function setState(next, message = {}) {
@@ -99,6 +110,7 @@ function stopCall() {
 
 function onMessage(message) {
   if (message.type === "status") {
+    showClinic(message.clinic_name);
     setState(message.state, message);
   } else if (message.type === "notice") {
     const item = document.createElement("li");

@@ -58,6 +58,14 @@ notifyForm.addEventListener("submit", async (event) => {
   if (answer.ok) notifyForm.reset();
 });
 
+const inviteForm = document.getElementById("invite-form");
+inviteForm.addEventListener("submit", async (event) => {
+  event.preventDefault();
+  const answer = await postAction(inviteForm.action);
+  status.textContent = answer.message || L.failedAction;
+  if (answer.ok) document.getElementById("invite-result").value = answer.url;
+});
+
 // The waiting callers, to add one to this call.
 const queue = new QueueState();
 function renderQueue() {
