@@ -8,6 +8,7 @@ the other's video.
 from __future__ import annotations
 
 import re
+from functools import partial
 from typing import Any
 
 from playwright.sync_api import Locator, Page, expect
@@ -102,10 +103,13 @@ def test_interpreter_joins_by_link_three_way_call(new_page, demo) -> None:
     interpreter.get_by_role("button", name="Join the call").click()
 
     # A full three-way mesh: every page decodes both others.
+    def both_others(counts: list[int]) -> bool:
+        return len(counts) == 2 and min(counts) >= 3
+
     for page in (clinician, patient, interpreter):
         frames = poll(
-            lambda page=page: decoded_video_frames(page, PEERS),
-            lambda counts: len(counts) == 2 and min(counts) >= 3,
+            partial(decoded_video_frames, page, PEERS),
+            both_others,
             page,
             60,
             "video from both others",
