@@ -81,8 +81,40 @@ class Subscribe(Message):
     type: Literal["subscribe"]
 
 
+class Chat(Message):
+    """A line of text for everyone in the call; relayed, never stored."""
+
+    type: Literal["chat"]
+    text: str = Field(min_length=1, max_length=1_000)
+
+
+class Knock(Message):
+    """A guest asks to be let into a room."""
+
+    type: Literal["knock"]
+    name: str = Field(min_length=1, max_length=100)
+
+
+class Admit(Message):
+    type: Literal["admit"]
+    knock_id: str = Field(pattern=r"^[A-Za-z0-9_-]{8,40}$")
+
+
+class Decline(Message):
+    type: Literal["decline"]
+    knock_id: str = Field(pattern=r"^[A-Za-z0-9_-]{8,40}$")
+
+
+class Manage(Message):
+    """An account holder acts on another participant: ask them to mute, or take them out."""
+
+    type: Literal["manage"]
+    action: Literal["mute", "disconnect"]
+    to: PEER_ID
+
+
 Incoming = Annotated[
-    Signal | MediaState | Heartbeat | JoinCall | LeaveCall | Subscribe,
+    Signal | MediaState | Heartbeat | JoinCall | LeaveCall | Subscribe | Chat | Knock | Admit | Decline | Manage,
     Field(discriminator="type"),
 ]
 _incoming = TypeAdapter(Incoming)
@@ -213,6 +245,47 @@ class OutCallerRemoved(Message):
     type: Literal["caller_removed"] = "caller_removed"
     id: int
     version: int
+
+
+class OutChat(Message):
+    type: Literal["chat"] = "chat"
+    sender: str = Field(serialization_alias="from")
+    name: str
+    text: str
+    sent_at: str  # ISO 8601, UTC
+
+
+class OutKnock(Message):
+    type: Literal["knock"] = "knock"
+    knock_id: str
+    name: str
+
+
+class OutKnockResolved(Message):
+    type: Literal["knock_resolved"] = "knock_resolved"
+    knock_id: str
+    admitted: bool
+
+
+class OutKnockPending(Message):
+    type: Literal["knock_pending"] = "knock_pending"
+
+
+class OutAdmitted(Message):
+    type: Literal["admitted"] = "admitted"
+
+
+class OutDeclined(Message):
+    type: Literal["declined"] = "declined"
+
+
+class OutMutedByHost(Message):
+    type: Literal["muted_by_host"] = "muted_by_host"
+    by: str
+
+
+class OutRemoved(Message):
+    type: Literal["removed"] = "removed"
 
 
 def dump(message: Message) -> str:
