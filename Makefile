@@ -7,7 +7,7 @@ BIN := $(VENV)/bin
 export ALLOWED_HOSTS ?= $(HOST),127.0.0.1,localhost
 export BASE_URL ?= http://$(HOST):$(PORT)
 
-.PHONY: run test lint typecheck pytest system-deps static messages bench clean
+.PHONY: run test lint typecheck pytest system-deps services static messages bench clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -31,13 +31,24 @@ run: static
 	@echo "Consulta is serving on $(BASE_URL) (HTTP and WebSocket). Stop it with Ctrl+C."
 	$(BIN)/uvicorn consulta.asgi:application --host $(HOST) --port $(PORT) --no-server-header --lifespan off
 
-# Debian's Chromium for the browser tests, and gettext for the catalogue check.
+# Debian's Chromium for the browser tests, gettext for the catalogue check, nginx for the
+# scale-out tests. policy-rc.d keeps apt from starting nginx's default site on port 80.
+SYSTEM_PACKAGES := chromium gettext nginx-light
 system-deps:
-	@if [ ! -x /usr/lib/chromium/chromium ] || ! command -v msgfmt >/dev/null; then \
-		echo "Installing Chromium and gettext from Debian's packages"; \
-		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium gettext >/dev/null; \
+	@if [ ! -x /usr/lib/chromium/chromium ] || ! command -v msgfmt >/dev/null || [ ! -x /usr/sbin/nginx ]; then \
+		echo "Installing $(SYSTEM_PACKAGES) from Debian's packages"; \
+		printf '#!/bin/sh\nexit 101\n' > /usr/sbin/policy-rc.d && chmod +x /usr/sbin/policy-rc.d; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(SYSTEM_PACKAGES) >/dev/null; \
+		status=$$?; rm -f /usr/sbin/policy-rc.d; exit $$status; \
 	fi
 	@test -x /usr/lib/chromium/chromium || { echo "Chromium is missing: the browser tests cannot run." >&2; exit 1; }
+
+# PostgreSQL and Redis for the scale-out tests: start them when they do not answer.
+services:
+	@pg_isready -q -h 127.0.0.1 || pg_ctlcluster --skip-systemctl-redirect $$(ls /etc/postgresql) main start
+	@redis-cli -h 127.0.0.1 ping >/dev/null 2>&1 || redis-server --daemonize yes --bind 127.0.0.1 -::1 --port 6379 --save "" --appendonly no
+	@for i in $$(seq 1 30); do pg_isready -q -h 127.0.0.1 && redis-cli -h 127.0.0.1 ping >/dev/null 2>&1 && exit 0; sleep 1; done; \
+		echo "PostgreSQL or Redis did not start" >&2; exit 1
 
 lint: $(VENV)/.dev-deps
 	$(BIN)/ruff check .
@@ -46,7 +57,7 @@ lint: $(VENV)/.dev-deps
 typecheck: $(VENV)/.dev-deps
 	$(BIN)/mypy
 
-pytest: $(VENV)/.dev-deps system-deps static
+pytest: $(VENV)/.dev-deps system-deps services static
 	$(BIN)/pytest
 
 test: lint typecheck pytest
