@@ -55,7 +55,7 @@ def northside(demo: dict[str, Any]) -> dict[str, Any]:
     return next(c for c in demo["clinics"] if c["slug"] == "northside")
 
 
-def test_patient_on_one_worker_clinician_on_another(cluster: scale.Cluster, new_page) -> None:  # type: ignore[no-untyped-def]
+def test_patient_on_one_worker_clinician_on_another(cluster: scale.Cluster, new_page) -> None:
     patient_side = through(cluster.demo, cluster.workers[0].url)
     clinician_side = through(cluster.demo, cluster.workers[1].url)
 
@@ -78,7 +78,7 @@ def test_patient_on_one_worker_clinician_on_another(cluster: scale.Cluster, new_
     expect(patient.get_by_role("heading", name="The consultation has ended")).to_be_visible()
 
 
-def test_a_killed_worker_loses_nothing(cluster: scale.Cluster, new_page, browser_problems) -> None:  # type: ignore[no-untyped-def]
+def test_a_killed_worker_loses_nothing(cluster: scale.Cluster, new_page, browser_problems) -> None:
     demo = cluster.demo  # every link through nginx
     clinic = northside(demo)
     waiting = new_page()
