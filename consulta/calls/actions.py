@@ -15,14 +15,38 @@ from django.db import transaction
 from django.utils import timezone
 
 from consulta.calls import events
-from consulta.calls.messages import CallEnded, OutMediaState, OutPeerJoined, OutPeerLeft, Peer
-from consulta.calls.models import Call, Participant
+from consulta.calls.messages import (
+    CallEnded,
+    OutAdmitted,
+    OutDeclined,
+    OutKnock,
+    OutKnockResolved,
+    OutMediaState,
+    OutMutedByHost,
+    OutPeerJoined,
+    OutPeerLeft,
+    OutRemoved,
+    Peer,
+)
+from consulta.calls.models import Call, Knock, Participant
 
 MAX_PARTICIPANTS = 6
 
 
 class CallFull(Exception):
     pass
+
+
+class NoSuchKnock(Exception):
+    """Nobody is knocking with that id at this room (answered already, or the guest left)."""
+
+
+class NoSuchPeer(Exception):
+    """Nobody with that peer id is in this call."""
+
+
+class CannotRemovePatient(Exception):
+    """A waiting-area caller leaves a call by hold or end, never by `manage`."""
 
 
 def ice_servers(peer_id: str) -> list[dict[str, Any]]:
@@ -61,6 +85,12 @@ def _drop(participants: list[Participant]) -> None:
     for gone in participants:
         events.send_on_commit(events.call_group(gone.call_id), OutPeerLeft(peer_id=gone.peer_id))
         gone.delete()
+
+
+def call_id_for_joining(key: str) -> int:
+    """The call's id, creating the call if it is new: a socket joins its group before joining it."""
+    call, _ = Call.objects.get_or_create(key=key)
+    return call.pk
 
 
 def join(
@@ -151,3 +181,98 @@ def end_call(key: str) -> None:
 
 def call_id_for(key: str) -> int | None:
     return Call.objects.filter(key=key).values_list("pk", flat=True).first()
+
+
+# --- Tools inside a call --------------------------------------------------------------------
+
+
+def _peer_in_call(call_id: int, peer_id: str) -> Participant:
+    participant = Participant.objects.filter(call_id=call_id, peer_id=peer_id).first()
+    if participant is None:
+        raise NoSuchPeer
+    return participant
+
+
+def ask_to_mute(call_id: int, peer_id: str, *, by: str) -> None:
+    """Ask one peer's browser to switch its microphone off. Nobody can switch another's on."""
+    _peer_in_call(call_id, peer_id)
+    events.send_now(events.call_group(call_id), OutMutedByHost(by=by), to_peer=peer_id)
+
+
+def remove_from_call(call_id: int, peer_id: str) -> None:
+    """Take a peer out of the call: it hears `removed` (its socket then closes), the others `peer_left`."""
+    with transaction.atomic():
+        participant = _peer_in_call(call_id, peer_id)
+        if participant.role == Participant.Role.PATIENT:
+            raise CannotRemovePatient
+        events.send_on_commit(events.call_group(call_id), OutRemoved(), to_peer=peer_id)
+        _drop([participant])
+
+
+# --- Knocking at a room's door ------------------------------------------------------------------
+
+
+def knock(key: str, *, name: str, channel_name: str) -> Knock:
+    """A guest knocks; every host socket of the room hears it after the commit."""
+    with transaction.atomic():
+        knock = Knock.objects.create(call_key=key, name=name, channel_name=channel_name, last_seen_at=timezone.now())
+        events.send_on_commit(events.hosts_group(key), OutKnock(knock_id=knock.knock_id, name=knock.name))
+    return knock
+
+
+def _withdraw(knocks: list[Knock]) -> None:
+    for gone in knocks:
+        events.send_on_commit(
+            events.hosts_group(gone.call_key),
+            OutKnockResolved(knock_id=gone.knock_id, admitted=False, withdrawn=True),
+        )
+        gone.delete()
+
+
+def pending_knocks(key: str) -> list[Knock]:
+    """The room's unanswered knocks, oldest first; knocks whose guest went silent are withdrawn first."""
+    with transaction.atomic():
+        _withdraw(list(Knock.objects.filter(call_key=key, last_seen_at__lt=_stale_before())))
+        return list(Knock.objects.filter(call_key=key))
+
+
+def touch_knock(knock_id: str) -> None:
+    Knock.objects.filter(knock_id=knock_id).update(last_seen_at=timezone.now())
+
+
+def withdraw_knock(knock_id: str) -> None:
+    """The guest went away before an answer: the hosts stop seeing the knock."""
+    with transaction.atomic():
+        _withdraw(list(Knock.objects.filter(knock_id=knock_id)))
+
+
+def answer_knock(key: str, knock_id: str, *, admit: bool) -> Knock:
+    """A host lets the guest in or declines; only the first answer counts."""
+    with transaction.atomic():
+        knock = Knock.objects.select_for_update().filter(call_key=key, knock_id=knock_id).first()
+        if knock is None or Knock.objects.filter(pk=knock.pk).delete()[0] == 0:
+            raise NoSuchKnock
+        events.send_on_commit(events.hosts_group(key), OutKnockResolved(knock_id=knock.knock_id, admitted=admit))
+        events.send_to_channel_on_commit(knock.channel_name, OutAdmitted() if admit else OutDeclined())
+    return knock
+
+
+def decline_all_knocks(key: str) -> None:
+    """The room is going away: every knocking guest hears `declined`."""
+    for knock in Knock.objects.filter(call_key=key):
+        events.send_to_channel_on_commit(knock.channel_name, OutDeclined())
+        knock.delete()
+
+
+def guest_still_in_call(key: str, peer_id: str) -> bool:
+    """A guest who was let in and whose socket dropped keeps their place until the timeout."""
+    return Participant.objects.filter(
+        call__key=key, peer_id=peer_id, role=Participant.Role.GUEST, last_seen_at__gte=_stale_before()
+    ).exists()
+
+
+def team_in_call(key: str) -> bool:
+    """Is an account holder in the call right now?"""
+    return Participant.objects.filter(
+        call__key=key, role=Participant.Role.STAFF, last_seen_at__gte=_stale_before()
+    ).exists()

@@ -2,8 +2,9 @@
 
 `JsonSocket` validates each frame against `messages.py` and answers bad input
 with an error frame (closing after too many), never a traceback. `CallSocket`
-adds the call: join, relay signals to one peer, media state, leave. Subclasses
-say which call a socket may join and as whom.
+adds the call: join, relay signals to one peer, media state, chat, managing
+others (account holders only), leave. Subclasses say which call a socket may
+join and as whom.
 """
 
 from __future__ import annotations
@@ -15,16 +16,20 @@ from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncWebsocketConsumer
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
+from django.utils import timezone
 
 from consulta.calls import actions as calls
 from consulta.calls import events
 from consulta.calls.messages import (
     BadMessage,
+    Chat,
     Heartbeat,
     JoinCall,
     LeaveCall,
+    Manage,
     MediaState,
     Message,
+    OutChat,
     OutError,
     OutHeartbeat,
     OutSignal,
@@ -97,8 +102,12 @@ class JsonSocket(AsyncWebsocketConsumer):
 
 
 class CallSocket(JsonSocket):
-    allowed = frozenset({"heartbeat", "join_call", "leave_call", "signal", "media_state"})
+    allowed = frozenset({"heartbeat", "join_call", "leave_call", "signal", "media_state", "chat", "manage"})
+    # Account holders (the team's sockets) may mute or take out others; patients and guests may not.
+    can_manage = False
     peer_id: str | None = None
+    peer_name = ""
+    call_id: int | None = None
     call_group: str | None = None
 
     async def call_identity(self) -> dict[str, Any]:
@@ -113,6 +122,10 @@ class CallSocket(JsonSocket):
         elif isinstance(message, MediaState):
             self.require_call()
             await database_sync_to_async(calls.set_media)(self.peer_id, audio=message.audio, video=message.video)
+        elif isinstance(message, Chat):
+            await self.chat(message)
+        elif isinstance(message, Manage):
+            await self.manage(message)
         elif isinstance(message, LeaveCall):
             await self.leave_call()
         else:
@@ -122,21 +135,30 @@ class CallSocket(JsonSocket):
         if self.peer_id is None:
             raise BadMessage("not_in_call", "Join the call first.")
 
+    def resume_for(self, requested: str | None) -> str | None:
+        """The peer id this socket may take back after a reconnect."""
+        return requested or self.peer_id
+
     async def join_call(self, message: JoinCall) -> None:
         identity = await self.call_identity()
+        # In the call's group before the others hear of us: their first offers must reach us.
+        call_id = await database_sync_to_async(calls.call_id_for_joining)(identity["key"])
+        group = events.call_group(call_id)
+        if self.call_group and self.call_group != group:
+            await self.channel_layer.group_discard(self.call_group, self.channel_name)
+        await self.channel_layer.group_add(group, self.channel_name)
         try:
             me, others, _resumed = await database_sync_to_async(calls.join)(
-                channel_name=self.channel_name, resume=message.resume or self.peer_id, **identity
+                channel_name=self.channel_name, resume=self.resume_for(message.resume), **identity
             )
         except calls.CallFull:
+            if group != self.call_group:
+                await self.channel_layer.group_discard(group, self.channel_name)
             raise BadMessage(
                 "call_full", f"This call already has {calls.MAX_PARTICIPANTS} people, the most it can hold."
             ) from None
-        if self.call_group:
-            await self.channel_layer.group_discard(self.call_group, self.channel_name)
-        self.peer_id = me.peer_id
-        self.call_group = events.call_group(me.call_id)
-        await self.channel_layer.group_add(self.call_group, self.channel_name)
+        self.peer_id, self.peer_name, self.call_id = me.peer_id, me.name, me.call_id
+        self.call_group = group
         welcome = OutWelcome(
             peer_id=me.peer_id,
             peers=[calls.peer(other) for other in others],
@@ -153,6 +175,36 @@ class CallSocket(JsonSocket):
         # The whole call's group receives it; only the addressed peer's socket passes it on.
         await self.channel_layer.group_send(self.call_group, events.event(out, to_peer=message.to))
 
+    async def chat(self, message: Chat) -> None:
+        """Relayed to everyone in the call, the sender included; stored nowhere."""
+        self.require_call()
+        assert self.call_group is not None and self.peer_id is not None
+        text = message.text.strip()
+        if not text:
+            raise BadMessage("invalid", "text: write something first.")
+        sent_at = timezone.now().isoformat(timespec="seconds")
+        out = OutChat(sender=self.peer_id, name=self.peer_name, text=text, sent_at=sent_at)
+        await self.channel_layer.group_send(self.call_group, events.event(out))
+
+    async def manage(self, message: Manage) -> None:
+        if not self.can_manage:
+            raise BadMessage("not_allowed", "Only the clinic's team may manage others in a call.")
+        self.require_call()
+        assert self.call_id is not None
+        if message.to == self.peer_id:
+            raise BadMessage("invalid", "Use your own controls for yourself.")
+        try:
+            if message.action == "mute":
+                await database_sync_to_async(calls.ask_to_mute)(self.call_id, message.to, by=self.peer_name)
+            else:
+                await database_sync_to_async(calls.remove_from_call)(self.call_id, message.to)
+        except calls.NoSuchPeer:
+            raise BadMessage("no_such_peer", "That person is no longer in the call.") from None
+        except calls.CannotRemovePatient:
+            raise BadMessage(
+                "not_allowed", "A waiting-area caller leaves the call by being put on hold or by ending it."
+            ) from None
+
     async def leave_call(self) -> None:
         if self.peer_id:
             await database_sync_to_async(calls.leave)(self.peer_id)
@@ -162,6 +214,7 @@ class CallSocket(JsonSocket):
         if self.call_group:
             await self.channel_layer.group_discard(self.call_group, self.channel_name)
         self.peer_id = None
+        self.call_id = None
         self.call_group = None
 
     async def heartbeat(self) -> None:
@@ -172,11 +225,16 @@ class CallSocket(JsonSocket):
         to = event.get("to")
         if to is not None and to != self.peer_id:
             return
-        if event.get("kind") == "media_state" and self.peer_id and event.get("peer") == self.peer_id:
-            return  # the sender knows its own state; an echo would show it a tile of itself
+        if event.get("kind") in ("media_state", "peer_joined") and self.peer_id and event.get("peer") == self.peer_id:
+            # About this very socket: it knows its own state, and an echo would show it a tile of itself.
+            return
         await super().deliver(event)
         kind = event.get("kind")
-        if kind == "call_ended" or (kind == "peer_left" and self.peer_id and event.get("peer") == self.peer_id):
+        if kind == "removed":
+            # A host took this peer out of the call (`to` named it): no reconnecting.
+            await self.forget_call()
+            await self.close(CLOSE_NOT_ALLOWED)
+        elif kind == "call_ended" or (kind == "peer_left" and self.peer_id and event.get("peer") == self.peer_id):
             # The call ended, or this socket's own peer was dropped (hold, transfer, timeout).
             await self.forget_call()
 

@@ -7,6 +7,7 @@ never from raw input.
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from asgiref.sync import async_to_sync
@@ -31,6 +32,12 @@ def call_group(call_id: int) -> str:
     return f"call.{call_id}"
 
 
+def hosts_group(call_key: str) -> str:
+    """The sockets of a room's hosts: they hear its knocks. `call_key` is ours ("room:3"), never input."""
+    assert re.fullmatch(r"[a-z]+:[0-9]+", call_key), call_key
+    return "hosts." + call_key.replace(":", ".")
+
+
 def event(message: Message, to_peer: str | None = None) -> dict[str, Any]:
     """The channel-layer event carrying one message; `kind` and `peer` let consumers react without parsing."""
     return {
@@ -38,7 +45,8 @@ def event(message: Message, to_peer: str | None = None) -> dict[str, Any]:
         "text": dump(message),
         "to": to_peer,
         "kind": getattr(message, "type", ""),
-        "peer": getattr(message, "peer_id", None),
+        # The peer an event is about: peer_left and media_state name it, peer_joined carries it.
+        "peer": getattr(message, "peer_id", None) or getattr(getattr(message, "peer", None), "peer_id", None),
         "state": getattr(message, "state", None),
     }
 
@@ -53,3 +61,14 @@ def send_now(group: str, message: Message, to_peer: str | None = None) -> None:
 def send_on_commit(group: str, message: Message, to_peer: str | None = None) -> None:
     """Send after the surrounding transaction commits; never for a rolled-back change."""
     transaction.on_commit(lambda: send_now(group, message, to_peer))
+
+
+def send_to_channel_on_commit(channel_name: str, message: Message) -> None:
+    """Send to one socket (a knocking guest, by the channel name we stored) after the commit."""
+
+    def send() -> None:
+        layer = get_channel_layer()
+        if layer is not None and channel_name:
+            async_to_sync(layer.send)(channel_name, event(message))
+
+    transaction.on_commit(send)
