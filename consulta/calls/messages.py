@@ -262,9 +262,12 @@ class OutKnock(Message):
 
 
 class OutKnockResolved(Message):
+    """A knock is gone: answered by a host, or withdrawn (the guest left before an answer)."""
+
     type: Literal["knock_resolved"] = "knock_resolved"
     knock_id: str
     admitted: bool
+    withdrawn: bool = False
 
 
 class OutKnockPending(Message):

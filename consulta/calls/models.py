@@ -1,11 +1,15 @@
 """Who is in which call right now. Signalling state only: no media, no content.
 
-A call is named by a key ("consultation:12"; rooms later). Rows live while a
-call runs and are deleted with it; the 6-person cap is counted here, under a
-row lock on the `Call`, so it holds across worker processes.
+A call is named by a key ("consultation:12", "room:3", "userroom:5"). Rows
+live while a call runs and are deleted with it; the 6-person cap is counted
+here, under a row lock on the `Call`, so it holds across worker processes.
+A `Knock` is a guest waiting at a room's door, kept here rather than in one
+worker's memory so that every host's socket, in any process, sees it.
 """
 
 from __future__ import annotations
+
+import secrets
 
 from django.conf import settings
 from django.db import models
@@ -46,3 +50,27 @@ class Participant(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} in {self.call_id}"
+
+
+def new_knock_id() -> str:
+    return secrets.token_urlsafe(12)
+
+
+class Knock(models.Model):
+    """A guest asking to be let into a room's call; deleted when answered or when the guest goes."""
+
+    # The room's call key: a knock can come while nobody is in the room (no `Call` row yet).
+    call_key = models.CharField(max_length=64, db_index=True)
+    knock_id = models.CharField(max_length=40, unique=True, default=new_knock_id)
+    name = models.CharField(max_length=100)
+    # The guest's socket: where the answer goes.
+    channel_name = models.CharField(max_length=200)
+    created_at = models.DateTimeField(auto_now_add=True)
+    # Refreshed by the guest's heartbeat: a knock silent past the timeout is gone.
+    last_seen_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.name} at {self.call_key}"

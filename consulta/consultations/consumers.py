@@ -124,6 +124,7 @@ class QueueSocket(JsonSocket):
 class TeamCallSocket(CallSocket):
     """`/ws/consultations/<id>/call/`: a team member's part in a consultation's call."""
 
+    can_manage = True
     consultation_id: int
 
     async def open(self) -> None:

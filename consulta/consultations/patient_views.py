@@ -14,7 +14,7 @@ from consulta.consultations.hours import is_open
 from consulta.consultations.labels import call_labels, device_labels, patient_labels
 from consulta.organisations import access
 
-SESSION_KEY = "consultations"  # clinic id -> token of the patient's open consultation
+SESSION_KEY = access.PATIENT_SESSION_KEY  # clinic id -> token of the patient's open consultation
 
 
 def short_link(request: HttpRequest, code: str) -> HttpResponse:

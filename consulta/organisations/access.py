@@ -13,9 +13,12 @@ here, so the check cannot be forgotten.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 
 from django.contrib.auth.models import AnonymousUser
+from django.contrib.sessions.backends.base import SessionBase
 from django.core.exceptions import PermissionDenied
 from django.db.models import Q, QuerySet
 from django.http import Http404
@@ -34,6 +37,9 @@ from consulta.organisations.models import (
 from consulta.rooms.models import GuestLink, MeetingRoom, UserRoom
 
 AnyUser = User | AnonymousUser
+
+# The browser session's open waiting-area consultations: clinic id -> the patient's token.
+PATIENT_SESSION_KEY = "consultations"
 
 
 @dataclass(frozen=True)
@@ -241,8 +247,12 @@ def public_clinic(slug: str) -> Clinic:
     return clinic
 
 
-def guest_link_for(token: str) -> GuestLink:
-    """A guest link that is still valid, or 404: an expired link reveals nothing."""
+def guest_link_for(token: str, session: SessionBase | Mapping[str, Any] | None = None) -> GuestLink:
+    """A guest link that is still valid, or 404: an expired link reveals nothing.
+
+    With the browser's `session`: 403 for a patient, a browser that holds an
+    open waiting-area consultation. Patients never enter rooms.
+    """
     link = (
         GuestLink.objects.valid()
         .select_related("meeting_room__clinic", "user_room__clinic", "user_room__owner")
@@ -251,7 +261,16 @@ def guest_link_for(token: str) -> GuestLink:
     )
     if link is None:
         raise Http404
+    if session is not None and holds_open_consultation(session):
+        raise PermissionDenied
     return link
+
+
+def holds_open_consultation(session: SessionBase | Mapping[str, Any]) -> bool:
+    """Is this browser a patient's: does its session hold a consultation that still exists?"""
+    spaces = session.get(PATIENT_SESSION_KEY)
+    tokens = [token for token in spaces.values() if isinstance(token, str)] if isinstance(spaces, dict) else []
+    return bool(tokens) and Consultation.objects.filter(token__in=tokens).exists()
 
 
 def consultation_for(user: AnyUser, consultation_id: int) -> tuple[Consultation, ClinicAccess]:

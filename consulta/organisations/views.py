@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from consulta.accounts.models import User
+from consulta.calls.queries import presence
 from consulta.core.people import person
 from consulta.organisations import access, actions
 from consulta.organisations.forms import (
@@ -194,11 +195,15 @@ def clinic_home(request: HttpRequest, slug: str) -> HttpResponse:
     standing = access.clinic_access(request.user, slug, "can_enter")
     clinic = standing.clinic
     user_room = clinic.user_rooms.filter(owner=person(request)).first()
+    rooms = list(clinic.meeting_rooms.all()) if standing.can_use_meeting_rooms else []
+    now_inside = presence([room.call_key for room in rooms] + ([user_room.call_key] if user_room else []))
     context = {
         "standing": standing,
         "clinic": clinic,
-        "meeting_rooms": clinic.meeting_rooms.all() if standing.can_use_meeting_rooms else [],
+        # Each room with how many are in its call and whether a guest knocks, as the page loads.
+        "meeting_rooms": [(room, now_inside[room.call_key]) for room in rooms],
         "user_room": user_room,
+        "user_room_presence": now_inside[user_room.call_key] if user_room else None,
     }
     return render(request, "organisations/clinic_home.html", context)
 

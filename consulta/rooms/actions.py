@@ -1,17 +1,30 @@
-"""Every change to meeting rooms, user rooms and guest links passes through here."""
+"""Every change to meeting rooms, user rooms and guest links passes through here.
+
+Knocking at a room and inviting into its call live here too: the room decides
+who may skip the knock, `calls.actions` keeps the knocks and the call.
+"""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
+from django.conf import settings
+from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
+from django.template.loader import render_to_string
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from consulta.accounts.models import User
+from consulta.calls import actions as calls
+from consulta.calls.models import Knock
 from consulta.organisations.actions import ActionError
 from consulta.organisations.models import Clinic, ClinicMembership
 from consulta.rooms.models import GuestLink, MeetingRoom, UserRoom
+
+# A link made from inside a call, to bring somebody in now.
+INVITE_VALID_FOR = timedelta(days=1)
 
 
 def _name_taken() -> ActionError:
@@ -37,9 +50,17 @@ def rename_meeting_room(room: MeetingRoom, *, name: str) -> MeetingRoom:
     return room
 
 
+def _close_room(key: str) -> None:
+    """The room is going away: its call ends and knocking guests are turned away."""
+    calls.decline_all_knocks(key)
+    calls.end_call(key)
+
+
 def delete_meeting_room(room: MeetingRoom) -> None:
     # Its guest links go with it (CASCADE): they pointed nowhere else.
-    room.delete()
+    with transaction.atomic():
+        _close_room(room.call_key)
+        room.delete()
 
 
 def enable_user_room(membership: ClinicMembership, *, enabled_by: User) -> UserRoom:
@@ -50,15 +71,78 @@ def enable_user_room(membership: ClinicMembership, *, enabled_by: User) -> UserR
 
 
 def disable_user_room(room: UserRoom) -> None:
-    room.delete()
+    with transaction.atomic():
+        _close_room(room.call_key)
+        room.delete()
 
 
-def create_guest_link(room: MeetingRoom | UserRoom, *, label: str, expires_at: datetime, created_by: User) -> GuestLink:
+def create_guest_link(
+    room: MeetingRoom | UserRoom,
+    *,
+    label: str,
+    expires_at: datetime,
+    created_by: User,
+    admit_on_arrival: bool = False,
+) -> GuestLink:
     if expires_at <= timezone.now():
         raise ActionError(_("Choose an expiry in the future."))
+    fields = {"label": label, "expires_at": expires_at, "created_by": created_by, "admit_on_arrival": admit_on_arrival}
     if isinstance(room, MeetingRoom):
-        return GuestLink.objects.create(meeting_room=room, label=label, expires_at=expires_at, created_by=created_by)
-    return GuestLink.objects.create(user_room=room, label=label, expires_at=expires_at, created_by=created_by)
+        return GuestLink.objects.create(meeting_room=room, **fields)
+    return GuestLink.objects.create(user_room=room, **fields)
+
+
+def invite_into_call(room: MeetingRoom | UserRoom, *, invited_by: User, email: str = "") -> GuestLink:
+    """A one-day link that brings a guest straight into the room's call; e-mailed when `email` is given."""
+    email = email.strip()
+    with transaction.atomic():
+        link = create_guest_link(
+            room,
+            label=email or _("Invited from the call"),
+            expires_at=timezone.now() + INVITE_VALID_FOR,
+            created_by=invited_by,
+            admit_on_arrival=True,
+        )
+        if email:
+            transaction.on_commit(lambda: _send_invite_mail(link, email))
+    return link
+
+
+def guest_url(link: GuestLink) -> str:
+    return settings.BASE_URL + reverse("rooms:guest", args=[link.token])
+
+
+def _send_invite_mail(link: GuestLink, email: str) -> None:
+    room = link.room
+    inviter = link.created_by.display_name if link.created_by else settings.SITE_NAME
+    context = {
+        "inviter": inviter,
+        "room": room.name,
+        "clinic": room.clinic.name,
+        "url": guest_url(link),
+        "expires_at": link.expires_at,
+        "site_name": settings.SITE_NAME,
+    }
+    send_mail(
+        subject=_("%(inviter)s invites you to a video call") % {"inviter": inviter},
+        message=render_to_string("rooms/email/invite.txt", context),
+        from_email=None,
+        recipient_list=[email],
+    )
+
+
+def knock(link: GuestLink, *, name: str, channel_name: str, remembered_peer: str | None = None) -> Knock | None:
+    """A guest at the door. Returns the knock the hosts now see, or None when the guest may come in at once:
+
+    - a guest who was let in and whose socket dropped, still in the call (`remembered_peer`), or
+    - a guest holding a link made from inside the call, while one of the team is in it.
+    """
+    key = link.room.call_key
+    if remembered_peer and calls.guest_still_in_call(key, remembered_peer):
+        return None
+    if link.admit_on_arrival and calls.team_in_call(key):
+        return None
+    return calls.knock(key, name=name, channel_name=channel_name)
 
 
 def revoke_guest_link(link: GuestLink) -> None:

@@ -28,3 +28,25 @@ class GuestLinkForm(forms.Form):
         help_text=_("A note for your team, for example the guest's name."),
     )
     valid_days = forms.TypedChoiceField(label=_("Valid for"), choices=VALIDITY, coerce=int, initial="7")
+
+
+class GuestNameForm(forms.Form):
+    name = forms.CharField(
+        label=_("Your name"),
+        max_length=100,
+        help_text=_("Whoever lets you in, and everyone in the call, sees this name."),
+    )
+
+    def clean_name(self) -> str:
+        name = self.cleaned_data["name"].strip()
+        if not name:
+            raise forms.ValidationError(_("Give your name."))
+        return name
+
+
+class InviteForm(forms.Form):
+    email = forms.EmailField(
+        label=_("E-mail address (optional)"),
+        required=False,
+        help_text=_("We send the link there. Leave it empty to copy the link yourself."),
+    )

@@ -75,6 +75,10 @@ class MeetingRoom(models.Model):
     def __str__(self) -> str:
         return self.name
 
+    @property
+    def call_key(self) -> str:
+        return f"room:{self.pk}"
+
 
 class UserRoom(models.Model):
     """A team member's own permanent room; only the owner hosts it."""
@@ -97,6 +101,10 @@ class UserRoom(models.Model):
     def name(self) -> str:
         return self.owner.display_name
 
+    @property
+    def call_key(self) -> str:
+        return f"userroom:{self.pk}"
+
 
 class GuestLinkQuerySet(models.QuerySet["GuestLink"]):
     def valid(self) -> GuestLinkQuerySet:
@@ -116,6 +124,9 @@ class GuestLink(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     expires_at = models.DateTimeField(_("valid until"))
     revoked_at = models.DateTimeField(null=True, blank=True)
+    # Made from inside a call ("invite by link"): its guest skips the knock while
+    # one of the team is in the room's call.
+    admit_on_arrival = models.BooleanField(default=False)
 
     objects = GuestLinkQuerySet.as_manager()
 

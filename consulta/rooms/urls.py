@@ -15,7 +15,9 @@ urlpatterns = [
     ),
     path("c/<slug:slug>/team/<int:membership_id>/user-room/", views.user_room_toggle, name="user_room_toggle"),
     path("r/<str:token>/", views.meeting_room, name="meeting_room"),
+    path("r/<str:token>/invite/", views.meeting_room_invite, name="meeting_room_invite"),
     path("u/<str:token>/", views.user_room, name="user_room"),
+    path("u/<str:token>/invite/", views.user_room_invite, name="user_room_invite"),
     path(
         "u/<str:token>/guest-links/<int:link_id>/revoke/",
         views.user_room_guest_link_revoke,

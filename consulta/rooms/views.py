@@ -7,20 +7,26 @@ through `rooms.actions`.
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpRequest, HttpResponse
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_http_methods, require_POST
 
+from consulta.calls.queries import presence
+from consulta.consultations.labels import call_labels, device_labels
 from consulta.core.people import person
 from consulta.organisations import access
 from consulta.organisations.views import run_action
 from consulta.rooms import actions
-from consulta.rooms.forms import GuestLinkForm, MeetingRoomForm
+from consulta.rooms.forms import GuestLinkForm, GuestNameForm, InviteForm, MeetingRoomForm
+from consulta.rooms.labels import room_labels
 from consulta.rooms.models import GuestLink, MeetingRoom, UserRoom
 
 
@@ -55,7 +61,14 @@ def rooms_manage(request: HttpRequest, slug: str) -> HttpResponse:
         )
         if created:
             return redirect("rooms:manage", slug=slug)
-    context = {"standing": standing, "clinic": clinic, "form": form, "rooms": clinic.meeting_rooms.all()}
+    rooms = list(clinic.meeting_rooms.all())
+    now_inside = presence([room.call_key for room in rooms])
+    context = {
+        "standing": standing,
+        "clinic": clinic,
+        "form": form,
+        "rooms": [(room, now_inside[room.call_key]) for room in rooms],
+    }
     return render(request, "rooms/rooms_manage.html", context)
 
 
@@ -143,10 +156,43 @@ def user_room_toggle(request: HttpRequest, slug: str, membership_id: int) -> Htt
 # --- Entering rooms ---------------------------------------------------------------------
 
 
+def _call_labels() -> dict[str, str]:
+    return {**call_labels(), **device_labels(), **room_labels()}
+
+
+def _host_page_data(
+    room: MeetingRoom | UserRoom, *, socket_url: str, invite_url: str, leave_url: str
+) -> dict[str, Any]:
+    """What room-call.js needs; the keys are listed in rooms/meeting_room.html."""
+    return {
+        "socketUrl": socket_url,
+        "labels": _call_labels(),
+        "isHost": True,
+        "roomName": room.name,
+        "canManage": True,
+        "inviteUrl": invite_url,
+        "leaveUrl": leave_url,
+    }
+
+
 @login_required
 def meeting_room(request: HttpRequest, token: str) -> HttpResponse:
     room, standing = access.meeting_room_for(request.user, token)
-    return render(request, "rooms/meeting_room.html", {"room": room, "clinic": room.clinic, "standing": standing})
+    page_data = _host_page_data(
+        room,
+        socket_url=f"/ws/rooms/{room.token}/",
+        invite_url=reverse("rooms:meeting_room_invite", args=[room.token]),
+        leave_url=reverse("organisations:clinic_home", args=[room.clinic.slug]),
+    )
+    context = {
+        "room": room,
+        "clinic": room.clinic,
+        "standing": standing,
+        "presence": presence([room.call_key])[room.call_key],
+        "invite_form": InviteForm(),
+        "page_data": page_data,
+    }
+    return render(request, "rooms/meeting_room.html", context)
 
 
 @login_required
@@ -156,7 +202,21 @@ def user_room(request: HttpRequest, token: str) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         _create_guest_link(request, room, form)
         return redirect("rooms:user_room", token=token)
-    context = {"room": room, "clinic": room.clinic, "link_form": form, "guest_links": room.guest_links.valid()}
+    page_data = _host_page_data(
+        room,
+        socket_url=f"/ws/user-rooms/{room.token}/",
+        invite_url=reverse("rooms:user_room_invite", args=[room.token]),
+        leave_url=reverse("organisations:clinic_home", args=[room.clinic.slug]),
+    )
+    context = {
+        "room": room,
+        "clinic": room.clinic,
+        "link_form": form,
+        "guest_links": room.guest_links.valid(),
+        "presence": presence([room.call_key])[room.call_key],
+        "invite_form": InviteForm(),
+        "page_data": page_data,
+    }
     return render(request, "rooms/user_room.html", context)
 
 
@@ -170,6 +230,82 @@ def user_room_guest_link_revoke(request: HttpRequest, token: str, link_id: int) 
     return redirect("rooms:user_room", token=token)
 
 
+def _invite(request: HttpRequest, room: MeetingRoom | UserRoom, back: str) -> HttpResponse:
+    """A one-day link straight into the room's call: JSON for the page's script, a redirect for a plain form."""
+    wants_json = request.headers.get("Accept") == "application/json"
+    form = InviteForm(request.POST)
+    if not form.is_valid():
+        message = _("Enter a valid e-mail address, or leave it empty.")
+        if wants_json:
+            return JsonResponse({"ok": False, "message": message}, status=400)
+        messages.error(request, message)
+        return redirect(back)
+    email = form.cleaned_data["email"]
+    link = actions.invite_into_call(room, invited_by=person(request), email=email)
+    url = request.build_absolute_uri(reverse("rooms:guest", args=[link.token]))
+    if email:
+        message = _("Invitation sent to %(email)s. The link works for one day.") % {"email": email}
+    else:
+        message = _("Invitation link ready: copy it and send it. It works for one day.")
+    if wants_json:
+        return JsonResponse({"ok": True, "url": url, "message": message})
+    messages.success(request, f"{message} {url}")
+    return redirect(back)
+
+
+@login_required
+@require_POST
+def meeting_room_invite(request: HttpRequest, token: str) -> HttpResponse:
+    room, _standing = access.meeting_room_for(request.user, token)
+    return _invite(request, room, reverse("rooms:meeting_room", args=[room.token]))
+
+
+@login_required
+@require_POST
+def user_room_invite(request: HttpRequest, token: str) -> HttpResponse:
+    room = access.user_room_for(request.user, token)
+    return _invite(request, room, reverse("rooms:user_room", args=[room.token]))
+
+
+def _guest_name_key(token: str) -> str:
+    return f"guest-name:{token}"
+
+
+@require_http_methods(["GET", "POST"])
 def guest(request: HttpRequest, token: str) -> HttpResponse:
-    link = access.guest_link_for(token)
-    return render(request, "rooms/guest.html", {"link": link, "room": link.room, "clinic": link.room.clinic})
+    """A guest link: a name, then knocking, then the call. Never for a patient's browser."""
+    try:
+        link = access.guest_link_for(token, request.session)
+    except PermissionDenied:
+        return _patient_refused(request)
+    room = link.room
+    form = GuestNameForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        request.session[_guest_name_key(token)] = form.cleaned_data["name"]
+        return redirect("rooms:guest", token=token)
+    name = request.session.get(_guest_name_key(token))
+    page_data = {
+        "socketUrl": f"/ws/guest/{token}/",
+        "labels": _call_labels(),
+        "isHost": False,
+        "roomName": room.name,
+        "canManage": False,
+        "guestName": name,
+    }
+    context = {
+        "link": link,
+        "room": room,
+        "clinic": room.clinic,
+        "form": form,
+        "name": name,
+        "page_data": page_data,
+    }
+    return render(request, "rooms/guest.html", context, status=400 if form.errors else 200)
+
+
+def _patient_refused(request: HttpRequest) -> HttpResponse:
+    """A browser waiting in a waiting area opened a guest link: patients never enter rooms."""
+    spaces = request.session.get(access.PATIENT_SESSION_KEY) or {}
+    tokens = [token for token in spaces.values() if isinstance(token, str)] if isinstance(spaces, dict) else []
+    consultation = next(filter(None, map(access.patient_consultation, tokens)), None)
+    return render(request, "rooms/guest_patient.html", {"consultation": consultation}, status=403)

@@ -171,8 +171,11 @@ TABLE: list[Row] = [
     post("rooms:user_room_toggle",                          _member,         (D,   403, 403, D,   403, 403, 404, L)),
     # Coordinators see the room's link (on rooms:manage) but may not use meeting rooms: 403.
     get("rooms:meeting_room",                               _room_token,     (200, 403, 403, 200, 200, 200, 404, L)),
+    # Inviting into a meeting room's call by link: whoever may use the room.
+    post("rooms:meeting_room_invite",                       _room_token,     (D,   403, 403, D,   D,   D,   404, L)),
     # The member's own user room: nobody else, however senior.
     get("rooms:user_room",                                  _user_room,      (404, 404, 404, 404, 404, 200, 404, L)),
+    post("rooms:user_room_invite",                          _user_room,      (404, 404, 404, 404, 404, D,   404, L)),
     post("rooms:user_room_guest_link_revoke",               _user_room_link, (404, 404, 404, 404, 404, D,   404, L)),
     get("rooms:guest",                                      _guest,          (200, 200, 200, 200, 200, 200, 200, 200),
         public=True),

@@ -14,6 +14,7 @@ const POLITE_HEAD_START_MS = 1_500;
 const DISCONNECTED_GRACE_MS = 4_000;
 // Never started (no candidates on one side) or failed even after an ICE restart. Well above
 // the slowest start seen: ICE checks of a 6-way mesh on 2 cores begin within a few seconds.
+// An offer still unanswered after half of it is withdrawn and made again.
 export const STUCK_MS = 15_000;
 
 let serial = 0;
@@ -58,6 +59,9 @@ export class PeerLink {
       onTrack(this.remoteStream);
     };
     pc.onconnectionstatechange = () => this.#stateChanged();
+    pc.onsignalingstatechange = () => {
+      if (pc.signalingState === "stable") this.#clear("answer");
+    };
     this.#watch();
   }
 
@@ -78,6 +82,12 @@ export class PeerLink {
       this.makingOffer = true;
       await pc.setLocalDescription();
       this.send({ description: plain(pc.localDescription) });
+      // An offer lost on the way (the other's socket was reconnecting) is never answered:
+      // withdraw it, and the browser asks for a new one.
+      this.#later("answer", this.stuckMs / 2, () => {
+        if (pc.signalingState !== "have-local-offer") return;
+        pc.setLocalDescription({ type: "rollback" }).catch(() => {}); // raced by the answer: fine
+      });
     } catch (error) {
       if (!this.#closed) console.warn("Mesh: offer to", this.peerId, "failed", error);
     } finally {
@@ -183,6 +193,7 @@ export class PeerLink {
     this.#timers.clear();
     const pc = this.pc;
     pc.onnegotiationneeded = pc.onicecandidate = pc.onconnectionstatechange = pc.ontrack = null;
+    pc.onsignalingstatechange = null;
     pc.close();
   }
 }

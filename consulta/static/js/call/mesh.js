@@ -45,15 +45,22 @@ export class Mesh {
     switch (msg.type) {
       case "welcome":
         return this.#welcome(msg);
-      case "peer_joined":
-        this.#links.get(msg.peer.peer_id)?.close(); // a fresh peer has no state for the old link
-        this.#connect(msg.peer.peer_id);
-        return this.#opts.onMediaState(msg.peer.peer_id, { audio: msg.peer.audio, video: msg.peer.video });
+      case "peer_joined": {
+        const peerId = msg.peer.peer_id;
+        if (this.#peerId === null || peerId === this.#peerId) return;
+        // A link may exist already, made for the peer's first offer; should the peer have
+        // started afresh, its next offer carries a new session and replaces the link (#signal).
+        const link = this.#links.get(peerId);
+        if (!link || link.pc.connectionState === "closed") this.#connect(peerId);
+        return this.#opts.onMediaState(peerId, { audio: msg.peer.audio, video: msg.peer.video });
+      }
       case "peer_left":
+        if (msg.peer_id === this.#peerId) return this.#reset(); // the server took us out
         return this.#remove(msg.peer_id);
       case "signal":
         return this.#signal(msg);
       case "media_state":
+        if (msg.peer_id === this.#peerId) return; // our own, should the server echo it
         return this.#opts.onMediaState(msg.peer_id, { audio: msg.audio, video: msg.video });
       case "call_ended":
         for (const id of [...this.#links.keys()]) this.#remove(id);
@@ -70,6 +77,7 @@ export class Mesh {
     }
     this.#peerId = peerId;
     this.#iceServers = iceServers ?? [];
+    peers = peers.filter((peer) => peer.peer_id !== peerId); // never a connection to ourselves
     const listed = new Set(peers.map((p) => p.peer_id));
     for (const id of [...this.#links.keys()]) if (!listed.has(id)) this.#remove(id);
     for (const peer of peers) {
@@ -127,6 +135,13 @@ export class Mesh {
     return config;
   }
 
+  // Out of the call (timed out, put on hold): every link is dead, and so is our peer id,
+  // so that joining again starts afresh instead of resuming.
+  #reset() {
+    for (const id of [...this.#links.keys()]) this.#remove(id);
+    this.#peerId = null;
+  }
+
   #remove(peerId) {
     const link = this.#links.get(peerId);
     if (!link) return;
@@ -169,12 +184,35 @@ export class Mesh {
           getStats: () => link.pc.getStats(),
         }),
       );
+    // The tracks sent to everyone, described (the tracks themselves stay private).
+    const sent = () =>
+      [...this.#tracks].map(([kind, track]) =>
+        Object.freeze({ kind, label: track?.label ?? null, enabled: track?.enabled ?? null, readyState: track?.readyState ?? null }),
+      );
+    // What bitrate.js set on each connection's video senders: copies, for reading only.
+    const encodings = () =>
+      [...this.#links.values()].map((link) =>
+        Object.freeze({
+          peerId: link.peerId,
+          video: link.pc
+            .getTransceivers()
+            .filter((t) => t.receiver.track.kind === "video" && !t.stopped)
+            .flatMap((t) => t.sender.getParameters().encodings ?? [])
+            .map(({ maxBitrate, scaleResolutionDownBy }) => ({ maxBitrate, scaleResolutionDownBy })),
+        }),
+      );
     const hook = Object.freeze({
       get peerId() {
         return peerId();
       },
       get peerConnections() {
         return connections();
+      },
+      get sentTracks() {
+        return sent();
+      },
+      get videoEncodings() {
+        return encodings();
       },
     });
     Object.defineProperty(window, "__call", { value: hook, configurable: true, enumerable: false, writable: false });

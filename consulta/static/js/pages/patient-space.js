@@ -1,7 +1,7 @@
 // The patient's own space: their status, the clinic's messages, and — when a clinician
 // joins — the call, all over one socket that only ever carries this patient's data.
 import { startCall } from "../call/call.js";
-import { getMedia, setSpeaker, stopStream } from "../call/devices.js";
+import { getMedia, stopStream } from "../call/devices.js";
 import { CallSocket } from "../call/socket.js";
 import { loadDevices } from "./device-choice.js";
 import { format, pageData } from "./page.js";
@@ -68,12 +68,13 @@ function setState(next, message = {}) {
     }
   } else if (next === "in_call") {
     startTheCall();
-  } else if (next === "ended" || next === "left") {
+  } else if (next === "ended" || next === "left" || next === "removed") {
     stopCall();
     stopStream(stream);
     stream = null;
     selfView.srcObject = null;
     socket.close();
+    if (next === "removed") views.end.querySelector("h1").textContent = L.removed;
     showOnly("end");
   }
 }
@@ -88,23 +89,23 @@ async function startTheCall() {
     labels: L,
     container: views.call,
     localStream: local,
-    onEnded: () => {
+    speakerId: loadDevices().speakerId,
+    onEnded: ({ reason }) => {
       call = null;
+      if (reason === "removed") setState("removed"); // the server closes this socket next
     },
     onError: (code, text) => {
       statusText.textContent = text;
     },
     onMessage,
   });
-  const speaker = loadDevices().speakerId;
-  if (speaker) for (const video of views.call.querySelectorAll("video")) setSpeaker(video, speaker).catch(() => {});
 }
 
+// Also after the call ended by itself: nothing of it (tiles, chat) stays on the page.
 function stopCall() {
-  if (!call) return;
   const ending = call;
   call = null;
-  ending.detach();
+  ending?.detach();
   views.call.replaceChildren();
 }
 

@@ -25,6 +25,7 @@ async function begin() {
     labels: L,
     container: document.getElementById("call-view"),
     localStream: stream,
+    canManage: true, // every team member is an account holder: the call manager is theirs
     onEnded: ({ reason }) => {
       stopStream(stream);
       if (reason === "call_ended") ended.hidden = false;

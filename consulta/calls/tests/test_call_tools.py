@@ -1,0 +1,238 @@
+"""Tools inside any call: chat for everyone in it, `manage` (mute, disconnect) for account holders only."""
+
+from __future__ import annotations
+
+import io
+from datetime import datetime
+
+import pytest
+from channels.testing import WebsocketCommunicator
+from django.core.management import call_command
+
+from consulta.calls.models import Participant
+from consulta.consultations import actions as consultations
+from consulta.consultations.models import Consultation
+from consulta.consultations.tests.sockets import (
+    Frame,
+    Headers,
+    Sockets,
+    ask,
+    call_path,
+    collect,
+    receive,
+    receive_close,
+    run,
+    staff_headers,
+    still_open,
+)
+from consulta.consultations.tests.sockets import (
+    enter as enter_waiting_area,
+)
+from consulta.consultations.tests.test_call_invites import invitee_headers
+from consulta.rooms.tests.rooms import enter, let_in, room_path
+from consulta.testing import World
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+SECRET = "The patient in room 4 is allergic to penicillin"
+
+
+@pytest.fixture
+def member_headers(world: World) -> Headers:
+    return staff_headers(world.member)
+
+
+@pytest.fixture
+def clerk_headers(world: World) -> Headers:
+    return staff_headers(world.clerk)
+
+
+class Room:
+    """A meeting room's call with the member, the clerk and a guest in it, and a host socket outside it."""
+
+    member: WebsocketCommunicator
+    clerk: WebsocketCommunicator
+    guest: WebsocketCommunicator
+    outside: WebsocketCommunicator
+    ids: dict[str, str]
+
+    @property
+    def inside(self) -> list[WebsocketCommunicator]:
+        return [self.member, self.clerk, self.guest]
+
+
+@pytest.fixture
+async def room(sockets: Sockets, world: World, member_headers: Headers, clerk_headers: Headers) -> Room:
+    call = Room()
+    path = room_path(world.meeting_room)
+    call.member, member_welcome = await enter(sockets, path, member_headers)
+    call.clerk, clerk_welcome = await enter(sockets, path, clerk_headers)
+    await collect(call.member)
+    call.guest, guest_welcome = await let_in(sockets, call.member, world.guest_link, "Gus Guest")
+    # The organisation admin has the room's page open, without entering the call.
+    call.outside = await sockets.open(path, await run(staff_headers)(world.org_admin))
+    call.ids = {
+        "member": member_welcome["peer_id"],
+        "clerk": clerk_welcome["peer_id"],
+        "guest": guest_welcome["peer_id"],
+    }
+    for socket in [*call.inside, call.outside]:
+        await collect(socket)
+    return call
+
+
+def _nothing_stored(text: str) -> bool:
+    """No row of any table holds the text: the whole database, dumped."""
+    dump = io.StringIO()
+    call_command("dumpdata", stdout=dump)
+    return text not in dump.getvalue()
+
+
+# --- Chat ------------------------------------------------------------------------------------------------
+
+
+async def test_chat_reaches_everyone_in_the_call_and_nobody_else(room: Room) -> None:
+    await room.guest.send_json_to({"type": "chat", "text": f"  {SECRET}  "})
+
+    frames = [await receive(socket) for socket in room.inside]
+
+    first = frames[0]
+    assert first == {
+        "type": "chat",
+        "from": room.ids["guest"],
+        "name": "Gus Guest",
+        "text": SECRET,
+        "sent_at": first["sent_at"],
+    }
+    assert datetime.fromisoformat(first["sent_at"]).utcoffset() is not None
+    assert all(frame == first for frame in frames)  # the sender's own copy included
+    assert await room.outside.receive_nothing(timeout=0.3)
+    assert await run(_nothing_stored)(SECRET)
+
+
+async def test_chat_needs_a_place_in_the_call_and_some_text(room: Room) -> None:
+    not_in = await ask(room.outside, {"type": "chat", "text": "Hello?"})
+    assert (not_in["type"], not_in["code"]) == ("error", "not_in_call")
+    blank = await ask(room.member, {"type": "chat", "text": "   "})
+    assert blank["code"] == "invalid"
+    too_long = await ask(room.member, {"type": "chat", "text": "x" * 1001})
+    assert too_long["code"] == "invalid"
+    for socket in [room.clerk, room.guest]:
+        assert await socket.receive_nothing(timeout=0.3)
+
+
+async def test_chat_works_in_a_waiting_area_call_too(sockets: Sockets, world: World, member_headers: Headers) -> None:
+    astrid = await run(enter_waiting_area)(world.clinic_a, "Astrid", "Aalto")
+    staff = await sockets.open(call_path(astrid), member_headers)
+    staff_welcome = await ask(staff, {"type": "join_call"})
+    await run(consultations.join)(astrid, world.member)
+    patient, _status = await sockets.patient(astrid)
+    patient_welcome = await ask(patient, {"type": "join_call"})
+    await collect(staff)
+
+    await patient.send_json_to({"type": "chat", "text": "Can you hear me?"})
+    from_patient = await receive(staff)
+    assert (from_patient["from"], from_patient["name"]) == (patient_welcome["peer_id"], "Astrid Aalto")
+    assert (await receive(patient))["text"] == "Can you hear me?"
+
+    await staff.send_json_to({"type": "chat", "text": "Yes, clearly."})
+    assert (await receive(patient))["from"] == staff_welcome["peer_id"]
+
+
+# --- Manage ---------------------------------------------------------------------------------------------
+
+
+async def test_mute_reaches_only_the_peer_asked(room: Room) -> None:
+    await room.member.send_json_to({"type": "manage", "action": "mute", "to": room.ids["guest"]})
+
+    assert await receive(room.guest) == {"type": "muted_by_host", "by": "Mia Memberg"}
+    for socket in [room.member, room.clerk, room.outside]:
+        assert await socket.receive_nothing(timeout=0.3)
+    await still_open(room.guest)
+
+
+async def test_disconnect_takes_the_peer_out_and_closes_its_socket(room: Room) -> None:
+    await room.clerk.send_json_to({"type": "manage", "action": "disconnect", "to": room.ids["guest"]})
+
+    assert await receive(room.guest) == {"type": "removed"}
+    closed = await receive_close(room.guest)
+    assert (closed["type"], closed["code"]) == ("websocket.close", 4403)
+    left = {"type": "peer_left", "peer_id": room.ids["guest"]}
+    assert await receive(room.member) == left
+    assert await receive(room.clerk) == left
+    assert not await run(Participant.objects.filter(peer_id=room.ids["guest"]).exists)()
+
+
+async def test_a_colleague_can_be_disconnected_too(room: Room) -> None:
+    await room.member.send_json_to({"type": "manage", "action": "disconnect", "to": room.ids["clerk"]})
+    assert await receive(room.clerk) == {"type": "removed"}
+    assert (await receive_close(room.clerk))["code"] == 4403
+    assert await receive(room.guest) == {"type": "peer_left", "peer_id": room.ids["clerk"]}
+
+
+async def test_a_guest_may_not_manage_anyone(room: Room) -> None:
+    for action in ("mute", "disconnect"):
+        refused = await ask(room.guest, {"type": "manage", "action": action, "to": room.ids["member"]})
+        assert (refused["type"], refused["code"]) == ("error", "not_allowed")
+    for socket in [room.member, room.clerk]:
+        assert await socket.receive_nothing(timeout=0.3)
+
+
+async def test_manage_needs_a_peer_of_the_same_call(
+    room: Room, sockets: Sockets, world: World, member_headers: Headers
+) -> None:
+    unknown = await ask(room.member, {"type": "manage", "action": "mute", "to": "nobody-at-all-here"})
+    assert unknown["code"] == "no_such_peer"
+    itself = await ask(room.member, {"type": "manage", "action": "disconnect", "to": room.ids["member"]})
+    assert itself["code"] == "invalid"
+    outside = await ask(room.outside, {"type": "manage", "action": "mute", "to": room.ids["guest"]})
+    assert outside["code"] == "not_in_call"
+
+    # A peer of another call (the user room's) is out of reach.
+    _owner, owner_welcome = await enter(sockets, f"/ws/user-rooms/{world.user_room.token}/", member_headers)
+    elsewhere = await ask(room.clerk, {"type": "manage", "action": "disconnect", "to": owner_welcome["peer_id"]})
+    assert elsewhere["code"] == "no_such_peer"
+    assert await run(Participant.objects.filter(peer_id=owner_welcome["peer_id"]).exists)()
+
+
+async def _waiting_area_call(
+    sockets: Sockets, world: World, member_headers: Headers
+) -> tuple[Consultation, WebsocketCommunicator, Frame, WebsocketCommunicator, Frame]:
+    astrid = await run(enter_waiting_area)(world.clinic_a, "Astrid", "Aalto")
+    staff = await sockets.open(call_path(astrid), member_headers)
+    staff_welcome = await ask(staff, {"type": "join_call"})
+    await run(consultations.join)(astrid, world.member)
+    patient, _status = await sockets.patient(astrid)
+    patient_welcome = await ask(patient, {"type": "join_call"})
+    await collect(staff)
+    return astrid, staff, staff_welcome, patient, patient_welcome
+
+
+async def test_a_patient_may_not_manage_and_cannot_be_disconnected(
+    sockets: Sockets, world: World, member_headers: Headers
+) -> None:
+    _astrid, staff, staff_welcome, patient, patient_welcome = await _waiting_area_call(sockets, world, member_headers)
+
+    refused = await ask(patient, {"type": "manage", "action": "mute", "to": staff_welcome["peer_id"]})
+    assert (refused["type"], refused["code"]) == ("error", "not_allowed")
+    assert await staff.receive_nothing(timeout=0.3)
+
+    # The team may ask the patient to mute, but a patient leaves the call by hold or end, not by `manage`.
+    await staff.send_json_to({"type": "manage", "action": "mute", "to": patient_welcome["peer_id"]})
+    assert await receive(patient) == {"type": "muted_by_host", "by": "Mia Memberg"}
+    not_so = await ask(staff, {"type": "manage", "action": "disconnect", "to": patient_welcome["peer_id"]})
+    assert not_so["code"] == "not_allowed"
+    await still_open(patient)
+
+
+async def test_an_invitee_may_chat_but_not_manage(sockets: Sockets, world: World, member_headers: Headers) -> None:
+    astrid, staff, staff_welcome, _patient, _ = await _waiting_area_call(sockets, world, member_headers)
+    invite = await run(consultations.invite_to_call)(astrid, world.member)
+    invitee = await sockets.open(f"/ws/invites/{invite.token}/", await run(invitee_headers)(invite.token, "Ali"))
+    await ask(invitee, {"type": "join_call"})
+    await collect(staff)
+
+    refused = await ask(invitee, {"type": "manage", "action": "disconnect", "to": staff_welcome["peer_id"]})
+    assert refused["code"] == "not_allowed"
+    await invitee.send_json_to({"type": "chat", "text": "Interpreter here."})
+    assert (await receive(staff))["name"] == "Ali"

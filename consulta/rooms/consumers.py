@@ -1,0 +1,205 @@
+"""The rooms' sockets: the team in a meeting room, the owner in their user room, a guest at the door.
+
+Hosts (`MeetingRoomSocket`, `UserRoomSocket`) join the room's `hosts.*` group
+as they connect, then read the pending knocks: a knock made in between arrives
+twice, and its `knock_id` tells the page so. A guest (`GuestSocket`) knocks,
+waits for a host's answer, and only once admitted may join the call.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from channels.db import database_sync_to_async
+from django.core.exceptions import PermissionDenied
+from django.http import Http404
+
+from consulta.calls import actions as calls
+from consulta.calls import events
+from consulta.calls.consumers import CLOSE_NOT_ALLOWED, CallSocket
+from consulta.calls.messages import (
+    Admit,
+    BadMessage,
+    Decline,
+    JoinCall,
+    Knock,
+    Message,
+    OutAdmitted,
+    OutKnock,
+    OutKnockPending,
+)
+from consulta.organisations import access
+from consulta.rooms import actions
+
+
+class RoomHostSocket(CallSocket):
+    """A host of a room: hears its knocks, answers them, may manage the call's peers."""
+
+    allowed = CallSocket.allowed | {"admit", "decline"}
+    can_manage = True
+    call_key: str
+    hosts_group: str | None = None
+
+    def room_key(self) -> str:
+        """The room's call key, checking again that this person may host it (404/403 if not)."""
+        raise NotImplementedError
+
+    async def open(self) -> None:
+        self.call_key = await database_sync_to_async(self.room_key)()
+        self.hosts_group = events.hosts_group(self.call_key)
+        await self.channel_layer.group_add(self.hosts_group, self.channel_name)
+        await self.accept()
+        for knock in await database_sync_to_async(calls.pending_knocks)(self.call_key):
+            await self.send_message(OutKnock(knock_id=knock.knock_id, name=knock.name))
+
+    async def handle(self, message: Message) -> None:
+        if isinstance(message, Admit | Decline):
+            await self.answer(message.knock_id, admit=isinstance(message, Admit))
+        else:
+            await super().handle(message)
+
+    async def answer(self, knock_id: str, *, admit: bool) -> None:
+        await self.still_host()
+        try:
+            await database_sync_to_async(calls.answer_knock)(self.call_key, knock_id, admit=admit)
+        except calls.NoSuchKnock:
+            raise BadMessage("no_such_knock", "Nobody is knocking with that id any more.") from None
+
+    async def still_host(self) -> str:
+        try:
+            return await database_sync_to_async(self.room_key)()
+        except (Http404, PermissionDenied):
+            raise BadMessage("ended", "This room is no longer available to you.") from None
+
+    async def call_identity(self) -> dict[str, Any]:
+        key = await self.still_host()
+        user = self.scope["user"]
+        return {"key": key, "role": "staff", "name": user.display_name, "user_id": user.pk}
+
+    async def heartbeat(self) -> None:
+        await super().heartbeat()
+        # Withdraws knocks whose guest went silent (a worker that died never ran its disconnect).
+        await database_sync_to_async(calls.pending_knocks)(self.call_key)
+
+    async def disconnect(self, code: int) -> None:
+        await super().disconnect(code)
+        if self.hosts_group:
+            await self.channel_layer.group_discard(self.hosts_group, self.channel_name)
+
+
+class MeetingRoomSocket(RoomHostSocket):
+    """`/ws/rooms/<token>/`: anyone who may use the clinic's meeting rooms, as a host."""
+
+    def room_key(self) -> str:
+        room, _standing = access.meeting_room_for(self.scope["user"], self.scope["url_route"]["kwargs"]["token"])
+        return room.call_key
+
+
+class UserRoomSocket(RoomHostSocket):
+    """`/ws/user-rooms/<token>/`: the room's owner only."""
+
+    def room_key(self) -> str:
+        return access.user_room_for(self.scope["user"], self.scope["url_route"]["kwargs"]["token"]).call_key
+
+
+class GuestSocket(CallSocket):
+    """`/ws/guest/<token>/`: somebody with a guest link knocks, and once let in takes part as a guest."""
+
+    allowed = CallSocket.allowed | {"knock"}
+    token: str
+    call_key: str
+    admitted = False
+    knock_id: str | None = None
+    knock_name = ""
+
+    @property
+    def remembered_key(self) -> str:
+        """The session key under which this browser keeps its peer id in this room's call."""
+        return f"room-guest:{self.token}"
+
+    async def open(self) -> None:
+        self.token = self.scope["url_route"]["kwargs"]["token"]
+        # 404 for a link that is not (or no longer) valid, 403 for a patient's browser.
+        link = await database_sync_to_async(access.guest_link_for)(self.token, self.scope["session"])
+        self.call_key = link.room.call_key
+        await self.accept()
+
+    async def handle(self, message: Message) -> None:
+        if isinstance(message, Knock):
+            await self.knock(message.name)
+        else:
+            await super().handle(message)
+
+    async def knock(self, name: str) -> None:
+        if self.admitted:
+            await self.send_message(OutAdmitted())
+            return
+        if self.knock_id is not None:
+            raise BadMessage("already_knocking", "You are already knocking: wait for an answer.")
+        name = name.strip()
+        if not name:
+            raise BadMessage("invalid", "name: give your name.")
+        self.knock_name = name
+        knock = await database_sync_to_async(self._knock)(name)
+        if knock is None:
+            self.admitted = True
+            await self.send_message(OutAdmitted())
+        else:
+            self.knock_id = knock.knock_id
+            await self.send_message(OutKnockPending())
+
+    def _knock(self, name: str) -> Any:
+        try:
+            link = access.guest_link_for(self.token)
+        except Http404:
+            raise BadMessage("ended", "This guest link is no longer valid.") from None
+        remembered = self.scope["session"].get(self.remembered_key)
+        return actions.knock(link, name=name, channel_name=self.channel_name, remembered_peer=remembered)
+
+    def resume_for(self, requested: str | None) -> str | None:
+        # A guest has no account to prove who they are: only the peer this socket had, or
+        # the one this browser's session remembers, may be taken back.
+        if requested and requested in (self.peer_id, self.scope["session"].get(self.remembered_key)):
+            return requested
+        return self.peer_id
+
+    async def call_identity(self) -> dict[str, Any]:
+        if not self.admitted:
+            raise BadMessage("not_admitted", "Knock first, and wait until someone lets you in.")
+        try:
+            link = await database_sync_to_async(access.guest_link_for)(self.token)
+        except Http404:
+            raise BadMessage("ended", "This guest link is no longer valid.") from None
+        return {"key": link.room.call_key, "role": "guest", "name": self.knock_name}
+
+    async def join_call(self, message: JoinCall) -> None:
+        # `resume_for` reads the session: `open` loaded it already, in a worker thread.
+        await super().join_call(message)
+        if self.peer_id:
+            await database_sync_to_async(self._remember)(self.peer_id)
+
+    def _remember(self, peer_id: str) -> None:
+        """Keep the peer id in the browser's session, so a reconnect skips the knock while still in the call."""
+        session = self.scope["session"]
+        if session.session_key and session.get(self.remembered_key) != peer_id:
+            session[self.remembered_key] = peer_id
+            session.save()
+
+    async def heartbeat(self) -> None:
+        await super().heartbeat()
+        if self.knock_id:
+            await database_sync_to_async(calls.touch_knock)(self.knock_id)
+
+    async def deliver(self, event: dict[str, Any]) -> None:
+        kind = event.get("kind")
+        if kind == "admitted":
+            self.admitted, self.knock_id = True, None
+        await super().deliver(event)
+        if kind == "declined":
+            self.knock_id = None
+            await self.close(CLOSE_NOT_ALLOWED)
+
+    async def disconnect(self, code: int) -> None:
+        await super().disconnect(code)
+        if self.knock_id:
+            await database_sync_to_async(calls.withdraw_knock)(self.knock_id)

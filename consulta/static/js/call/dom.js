@@ -1,0 +1,43 @@
+// Tiny DOM helpers the call modules share. Text always goes in as textContent: names and
+// chat lines come from people, never as HTML.
+
+export function el(tag, attributes = {}, text = null) {
+  const node = document.createElement(tag);
+  for (const [name, value] of Object.entries(attributes)) node.setAttribute(name, value);
+  if (text !== null) node.textContent = text;
+  return node;
+}
+
+export function button(label, onClick, attributes = {}) {
+  const node = el("button", { type: "button", ...attributes }, label ?? "");
+  node.addEventListener("click", onClick);
+  return node;
+}
+
+// "%(name)s" placeholders, as in the server's translated labels.
+export function format(template, values) {
+  return String(template ?? "").replace(/%\((\w+)\)s/g, (_, key) => String(values[key] ?? ""));
+}
+
+// A panel the controls bar opens and closes (chat, participants, devices): a real button
+// with aria-expanded, so screen readers and keyboards get the same as a mouse.
+export function disclosure(label, panel, onToggle = () => {}) {
+  const toggle = button(label, () => setOpen(panel.hidden), {
+    class: "call-button",
+    "aria-expanded": "false",
+    "aria-controls": panel.id,
+  });
+  function setOpen(open) {
+    panel.hidden = !open;
+    toggle.setAttribute("aria-expanded", String(open));
+    onToggle(open);
+  }
+  panel.hidden = true;
+  return { toggle, setOpen, get open() { return !panel.hidden; } };
+}
+
+let counter = 0;
+export function uniqueId(prefix) {
+  counter += 1;
+  return `${prefix}-${counter}`;
+}

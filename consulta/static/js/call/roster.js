@@ -1,0 +1,121 @@
+// Who is in the call: names, roles, microphone and camera, and for account holders the call
+// manager's actions on each of the others (ask to mute, disconnect). Also the call's duration.
+
+import { button, el, uniqueId } from "./dom.js";
+
+const ROLE_LABELS = { patient: "role_patient", staff: "role_staff", guest: "role_guest" };
+
+export class Roster {
+  #labels;
+  #canManage;
+  #actions;
+  #list;
+  #rows = new Map(); // peerId (null: oneself) → row
+
+  // actions: {mute(peerId), disconnect(peerId), pin(peerId)}
+  constructor({ labels, canManage = false, actions }) {
+    this.#labels = labels;
+    this.#canManage = canManage;
+    this.#actions = actions;
+    const headingId = uniqueId("call-roster-heading");
+    this.root = el("section", { class: "call-panel call-roster", id: uniqueId("call-roster"), "aria-labelledby": headingId });
+    this.#list = el("ul", { class: "call-roster-list" });
+    this.root.append(el("h2", { id: headingId }, labels.participants ?? ""), this.#list);
+    this.#row(null, labels.you ?? "");
+  }
+
+  upsert({ peer_id: peerId, name, role, audio = true, video = true }) {
+    const row = this.#rows.get(peerId) ?? this.#row(peerId, name, role);
+    row.name.textContent = name ?? "";
+    row.role.textContent = this.#labels[ROLE_LABELS[role]] ?? "";
+    row.role.hidden = !row.role.textContent;
+    this.setMedia(peerId, { audio, video });
+  }
+
+  setMedia(peerId, { audio, video }) {
+    const row = this.#rows.get(peerId);
+    if (!row) return;
+    row.root.dataset.audio = audio ? "on" : "off";
+    row.root.dataset.video = video ? "on" : "off";
+    row.audioOff.hidden = audio;
+    row.videoOff.hidden = video;
+  }
+
+  setPinned(pinned) {
+    for (const [peerId, row] of this.#rows) row.pin?.setAttribute("aria-pressed", String(peerId !== null && peerId === pinned));
+  }
+
+  remove(peerId) {
+    this.#rows.get(peerId)?.root.remove();
+    this.#rows.delete(peerId);
+  }
+
+  #row(peerId, name, role = null) {
+    const L = this.#labels;
+    const nameId = uniqueId("call-roster-name");
+    const root = el("li", { class: "call-roster-row" });
+    if (peerId) root.dataset.peerId = peerId;
+    else root.dataset.self = "";
+    const row = {
+      root,
+      name: el("span", { class: "call-roster-name", id: nameId }, name ?? ""),
+      role: el("span", { class: "call-roster-role", hidden: "" }),
+      audioOff: el("span", { class: "call-indicator", "data-indicator": "audio", hidden: "" }, L.microphone_off ?? ""),
+      videoOff: el("span", { class: "call-indicator", "data-indicator": "video", hidden: "" }, L.camera_off ?? ""),
+      pin: null,
+    };
+    const who = el("div", { class: "call-roster-who" });
+    who.append(row.name, row.role, row.audioOff, row.videoOff);
+    root.append(who);
+    if (peerId) {
+      const actions = el("div", { class: "call-roster-actions" });
+      const described = { "aria-describedby": nameId };
+      row.pin = button(L.pin, () => this.#actions.pin(peerId), { ...described, "aria-pressed": "false" });
+      actions.append(row.pin);
+      if (this.#canManage) actions.append(button(L.ask_to_mute, () => this.#actions.mute(peerId), described));
+      // A waiting-area caller leaves a call by hold or end (the call page's own buttons), never this.
+      if (this.#canManage && role !== "patient") {
+        actions.append(button(L.disconnect, () => this.#actions.disconnect(peerId), { ...described, class: "danger" }));
+      }
+      root.append(actions);
+    }
+    this.#rows.set(peerId, row);
+    this.#list.append(root);
+    return row;
+  }
+}
+
+// mm:ss since joining (h:mm:ss past an hour); a <time> with an ISO duration for machines.
+export class CallClock {
+  #time;
+  #timer = null;
+  #since = 0;
+
+  constructor(labels) {
+    this.root = el("div", { class: "call-duration" });
+    this.#time = el("time", { datetime: "PT0S" }, "00:00");
+    this.root.append(el("span", {}, labels.duration ?? ""), " ", this.#time);
+    this.root.hidden = true;
+  }
+
+  start() {
+    if (this.#timer !== null) return;
+    this.#since = Date.now();
+    this.root.hidden = false;
+    this.#tick();
+    this.#timer = setInterval(() => this.#tick(), 1_000);
+  }
+
+  stop() {
+    clearInterval(this.#timer);
+    this.#timer = null;
+  }
+
+  #tick() {
+    const seconds = Math.max(0, Math.floor((Date.now() - this.#since) / 1_000));
+    const [h, m, s] = [Math.floor(seconds / 3600), Math.floor(seconds / 60) % 60, seconds % 60];
+    const two = (n) => String(n).padStart(2, "0");
+    this.#time.textContent = h ? `${h}:${two(m)}:${two(s)}` : `${two(m)}:${two(s)}`;
+    this.#time.dateTime = `PT${seconds}S`;
+  }
+}
