@@ -23,7 +23,8 @@ export class ChatPanel {
   #unread = 0;
   #visible = false;
 
-  // send(text) → whether it could be handed to the socket; onUnread(count) while the panel is closed.
+  // send(text) hands a line to the socket (which queues it while reconnecting); onUnread(count)
+  // while the panel is closed.
   constructor({ labels, send, onUnread = () => {} }) {
     this.#labels = labels;
     this.#send = send;
@@ -42,7 +43,9 @@ export class ChatPanel {
     this.#form.addEventListener("submit", (event) => {
       event.preventDefault();
       const text = this.#input.value.trim();
-      if (text && this.#send(text.slice(0, MAX_LENGTH)) !== false) this.#form.reset();
+      if (!text) return;
+      this.#send(text.slice(0, MAX_LENGTH));
+      this.#form.reset();
     });
     this.root.append(heading, empty, this.#list, this.#form);
     this.setEnabled(false);

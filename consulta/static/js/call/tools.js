@@ -148,6 +148,7 @@ export class CallTools {
     this.#devices.close();
     this.#chat.clear();
     this.#chat.setEnabled(false);
+    for (const button of this.#roster.root.querySelectorAll("button")) button.disabled = true;
   }
 
   // --- Inside ------------------------------------------------------------------------------
@@ -185,7 +186,8 @@ export class CallTools {
   #unread(count) {
     const badge = this.#buttons.unread;
     badge.hidden = count === 0;
-    badge.textContent = count ? format(this.#L.chat_unread, { n: count }) : "";
+    // The leading space keeps the button's accessible name readable: "Chat 2 new".
+    badge.textContent = count ? ` ${format(this.#L.chat_unread, { n: count })}` : "";
   }
 
   #showQuality(peerId, { level, rttMs, lossPercent }) {

@@ -3,6 +3,7 @@
 // anyone enters; "Enter the room" then starts the call on that same socket.
 import { startCall } from "../call/call.js";
 import { getMedia, stopStream } from "../call/devices.js";
+import { el } from "../call/dom.js";
 import { CallSocket } from "../call/socket.js";
 import { format, pageData, postAction } from "./page.js";
 
@@ -18,13 +19,6 @@ const noKnocks = document.getElementById("no-knocks");
 const knocks = new Map(); // knock_id → {name, item}
 let call = null;
 let stream = null;
-
-function el(tag, attributes = {}, text = null) {
-  const node = document.createElement(tag);
-  for (const [name, value] of Object.entries(attributes)) node.setAttribute(name, value);
-  if (text !== null) node.textContent = text; // a guest's name is text, never HTML
-  return node;
-}
 
 // --- Knocks ----------------------------------------------------------------------------------
 
