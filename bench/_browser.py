@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 
 from playwright.sync_api import Browser, sync_playwright
@@ -102,11 +102,14 @@ READ_MARKS = """() => ({
 
 
 @contextmanager
-def chromium() -> Iterator[Browser]:
+def chromium(extra_args: Sequence[str] = ()) -> Iterator[Browser]:
+    """Debian's Chromium with the tests' flags, plus `extra_args` (a benchmark's own, e.g. a capture file)."""
     if not os.access(CHROMIUM, os.X_OK):
         raise RuntimeError(CHROMIUM_MISSING)
     with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+        browser = playwright.chromium.launch(
+            executable_path=CHROMIUM, headless=True, args=[*CHROMIUM_ARGS, *extra_args]
+        )
         try:
             yield browser
         finally:
