@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
+import re
 import secrets
 import time
 from datetime import datetime, timedelta
@@ -23,6 +24,7 @@ from consulta.calls.messages import (
     OutKnockResolved,
     OutMediaState,
     OutMutedByHost,
+    OutOnHold,
     OutPeerJoined,
     OutPeerLeft,
     OutRemoved,
@@ -47,6 +49,10 @@ class NoSuchPeer(Exception):
 
 class CannotRemovePatient(Exception):
     """A waiting-area caller leaves a call by hold or end, never by `manage`."""
+
+
+class CannotHold(Exception):
+    """Only a room's guest is put on hold by `manage`: not the team, not a waiting-area caller or invitee."""
 
 
 def ice_servers(peer_id: str) -> list[dict[str, Any]]:
@@ -206,6 +212,29 @@ def remove_from_call(call_id: int, peer_id: str) -> None:
         if participant.role == Participant.Role.PATIENT:
             raise CannotRemovePatient
         events.send_on_commit(events.call_group(call_id), OutRemoved(), to_peer=peer_id)
+        _drop([participant])
+
+
+ROOM_CALL_KEY = re.compile(r"(room|userroom):[0-9]+")
+
+
+def consultation_of(call_id: int, peer_id: str) -> int | None:
+    """The waiting-area consultation of a patient in the call; None for anyone else."""
+    return _peer_in_call(call_id, peer_id).consultation_id
+
+
+def hold_guest(call_id: int, peer_id: str) -> None:
+    """Take a room's guest out of the call, back to the door: it hears `on_hold`, the others `peer_left`.
+
+    The guest's socket stays open and knocks again itself (`GuestSocket`), so a guest whose
+    socket is gone leaves no knock behind.
+    """
+    with transaction.atomic():
+        participant = _peer_in_call(call_id, peer_id)
+        key = Call.objects.filter(pk=call_id).values_list("key", flat=True).get()
+        if participant.role != Participant.Role.GUEST or not ROOM_CALL_KEY.fullmatch(key):
+            raise CannotHold
+        events.send_on_commit(events.call_group(call_id), OutOnHold(), to_peer=peer_id)
         _drop([participant])
 
 

@@ -103,7 +103,7 @@ class JsonSocket(AsyncWebsocketConsumer):
 
 class CallSocket(JsonSocket):
     allowed = frozenset({"heartbeat", "join_call", "leave_call", "signal", "media_state", "chat", "manage"})
-    # Account holders (the team's sockets) may mute or take out others; patients and guests may not.
+    # Account holders (the team's sockets) may mute, take out or hold others; patients and guests may not.
     can_manage = False
     peer_id: str | None = None
     peer_name = ""
@@ -196,6 +196,12 @@ class CallSocket(JsonSocket):
         try:
             if message.action == "mute":
                 await database_sync_to_async(calls.ask_to_mute)(self.call_id, message.to, by=self.peer_name)
+            elif message.action == "hold":
+                consultation_id = await database_sync_to_async(calls.consultation_of)(self.call_id, message.to)
+                if consultation_id is None:
+                    await database_sync_to_async(calls.hold_guest)(self.call_id, message.to)
+                else:
+                    await self.hold_patient(consultation_id)
             else:
                 await database_sync_to_async(calls.remove_from_call)(self.call_id, message.to)
         except calls.NoSuchPeer:
@@ -204,6 +210,14 @@ class CallSocket(JsonSocket):
             raise BadMessage(
                 "not_allowed", "A waiting-area caller leaves the call by being put on hold or by ending it."
             ) from None
+        except calls.CannotHold:
+            raise BadMessage(
+                "not_allowed", "Only a room's guest or a waiting-area caller can be put on hold."
+            ) from None
+
+    async def hold_patient(self, consultation_id: int) -> None:
+        """Put a waiting-area caller in this call on hold; only the clinic's team sockets can."""
+        raise calls.CannotHold
 
     async def leave_call(self) -> None:
         if self.peer_id:

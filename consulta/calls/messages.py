@@ -106,10 +106,10 @@ class Decline(Message):
 
 
 class Manage(Message):
-    """An account holder acts on another participant: ask them to mute, or take them out."""
+    """An account holder acts on another participant: ask them to mute, take them out, or put a room's guest on hold."""
 
     type: Literal["manage"]
-    action: Literal["mute", "disconnect"]
+    action: Literal["mute", "disconnect", "hold"]
     to: PEER_ID
 
 
@@ -289,6 +289,12 @@ class OutMutedByHost(Message):
 
 class OutRemoved(Message):
     type: Literal["removed"] = "removed"
+
+
+class OutOnHold(Message):
+    """A host put this room guest on hold: out of the call, knocking again on the same socket."""
+
+    type: Literal["on_hold"] = "on_hold"
 
 
 def dump(message: Message) -> str:

@@ -144,6 +144,17 @@ class TeamCallSocket(CallSocket):
         user = self.scope["user"]
         return {"key": consultation.call_key, "role": "staff", "name": user.display_name, "user_id": user.pk}
 
+    async def hold_patient(self, consultation_id: int) -> None:
+        # The same action, and the same access check, as the dashboard's "Put on hold".
+        def hold() -> None:
+            consultation, _standing = access.consultation_for(self.scope["user"], consultation_id)
+            actions.hold(consultation)
+
+        try:
+            await database_sync_to_async(hold)()
+        except Http404:
+            raise BadMessage("no_such_peer", "That caller is no longer in the call.") from None
+
 
 class InviteeSocket(CallSocket):
     """`/ws/invites/<token>/`: an invited interpreter or relative, in the call under the name they gave."""

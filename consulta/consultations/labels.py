@@ -57,6 +57,7 @@ def call_labels() -> dict[str, str]:
         "role_guest": _("Guest"),
         "ask_to_mute": _("Ask to mute"),
         "asked_to_mute": _("You asked %(name)s to mute their microphone."),
+        "hold_participant": _("Put on hold"),
         "disconnect": _("Disconnect"),
         "disconnect_confirm": _("Disconnect %(name)s from the call?"),
         "muted_by_host": _("%(name)s switched your microphone off. You can switch it on again."),

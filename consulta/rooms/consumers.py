@@ -3,7 +3,8 @@
 Hosts (`MeetingRoomSocket`, `UserRoomSocket`) join the room's `hosts.*` group
 as they connect, then read the pending knocks: a knock made in between arrives
 twice, and its `knock_id` tells the page so. A guest (`GuestSocket`) knocks,
-waits for a host's answer, and only once admitted may join the call.
+waits for a host's answer, and only once admitted may join the call; a guest put on hold
+knocks again on the same socket.
 """
 
 from __future__ import annotations
@@ -194,10 +195,23 @@ class GuestSocket(CallSocket):
         kind = event.get("kind")
         if kind == "admitted":
             self.admitted, self.knock_id = True, None
+        held = kind == "on_hold" and event.get("to") is not None and event.get("to") == self.peer_id
         await super().deliver(event)
-        if kind == "declined":
+        if held:
+            await self.back_to_the_door()
+        elif kind == "declined":
             self.knock_id = None
             await self.close(CLOSE_NOT_ALLOWED)
+
+    async def back_to_the_door(self) -> None:
+        """Put on hold: out of the call, knocking again under the same name on this same socket."""
+        await self.forget_call()
+        self.admitted = False
+        if self.knock_id is None:
+            knock = await database_sync_to_async(calls.knock)(
+                self.call_key, name=self.knock_name, channel_name=self.channel_name
+            )
+            self.knock_id = knock.knock_id
 
     async def disconnect(self, code: int) -> None:
         await super().disconnect(code)

@@ -36,6 +36,7 @@ def room_labels() -> dict[str, str]:
         "knock_pending_help": _("Someone in the room will let you in soon. Keep this page open."),
         "admitted": _("You have been let in. Joining the call…"),
         "declined": _("You were not let in. You can close this page."),
+        "on_hold": _("You are on hold. Someone will let you back in."),
         "link_invalid": _("This guest link is no longer valid."),
         "patients_refused": _("Patients use the waiting area: rooms are for the clinic's team and its guests."),
         # Inviting somebody into the call by link.

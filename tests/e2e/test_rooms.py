@@ -123,3 +123,45 @@ def test_declined_guest_is_told_so(new_page, demo) -> None:
     admin.locator("#invite-form").get_by_role("button", name="Make an invitation link").click()
     expect(admin.get_by_label("Invitation link")).to_have_value(re.compile(r"/g/[\w-]+/$"))
     expect(admin.locator("#call-status")).to_contain_text("Invitation link ready")
+
+
+def test_a_guest_put_on_hold_is_back_at_the_door_until_let_in_again(new_page, demo) -> None:
+    admin, guest = new_page(), new_page()
+    host(admin, demo, "clinic_admin")
+    enter(admin)
+    knock(guest, demo, "Hedda Held")
+    knock_item(admin, "Hedda Held").get_by_role("button", name="Let Hedda Held in").click()
+    expect(guest.locator("#call-view")).to_be_visible()
+
+    def video_from_the_host() -> None:
+        poll(
+            partial(decoded_video_frames, guest, PEERS),
+            lambda counts: len(counts) == 1 and min(counts) >= 3,
+            guest,
+            DEADLINE_S,
+            "video from the host",
+        )
+
+    video_from_the_host()
+
+    # The host puts the guest on hold from the participant list: the guest is back at the door.
+    view = admin.locator("#call-view")
+    view.get_by_role("button", name="Participants").click()
+    hold = view.locator(".call-roster-row", has_text="Hedda Held").get_by_role("button", name="Put on hold")
+    expect(hold).to_have_accessible_description("Hedda Held")
+    hold.click()
+    expect(guest.locator("#knock-status")).to_have_text("You are on hold. Someone will let you back in.")
+    expect(guest.locator("#call-view")).to_be_hidden()
+    expect(guest.locator("#call-view video[data-peer-id]")).to_have_count(0)
+    expect(admin.locator("#call-view video[data-peer-id]")).to_have_count(0)
+
+    # The guest knocks again by itself; a host lets them in again and the video flows again.
+    knock_item(admin, "Hedda Held").get_by_role("button", name="Let Hedda Held in").click()
+    expect(guest.locator("#call-view")).to_be_visible()
+    expect(guest.locator("#knock-view")).to_be_hidden()
+    video_from_the_host()
+
+    leave(guest)
+    expect(guest.get_by_text("The call has ended. You can close this page.")).to_be_visible()
+    leave(admin)
+    admin.wait_for_url(re.compile(r"/c/northside/$"))

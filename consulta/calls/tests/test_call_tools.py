@@ -1,4 +1,4 @@
-"""Tools inside any call: chat for everyone in it, `manage` (mute, disconnect) for account holders only."""
+"""Tools inside any call: chat for everyone in it, `manage` (mute, hold, disconnect) for account holders only."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import pytest
 from channels.testing import WebsocketCommunicator
 from django.core.management import call_command
 
-from consulta.calls.models import Participant
+from consulta.calls.models import Knock, Participant
 from consulta.consultations import actions as consultations
 from consulta.consultations.models import Consultation
 from consulta.consultations.tests.sockets import (
@@ -170,6 +170,62 @@ async def test_a_colleague_can_be_disconnected_too(room: Room) -> None:
     assert await receive(room.guest) == {"type": "peer_left", "peer_id": room.ids["clerk"]}
 
 
+async def test_hold_sends_a_guest_back_to_the_door_and_a_host_lets_them_in_again(room: Room) -> None:
+    await room.member.send_json_to({"type": "manage", "action": "hold", "to": room.ids["guest"]})
+
+    assert await receive(room.guest) == {"type": "on_hold"}
+    left = {"type": "peer_left", "peer_id": room.ids["guest"]}
+    assert await receive(room.guest) == left  # about itself: the page ignores it, on hold already
+    knock = await run(Knock.objects.get)()
+    assert knock.name == "Gus Guest"
+    heard = {"type": "knock", "knock_id": knock.knock_id, "name": "Gus Guest"}
+    assert await collect(room.member) == [left, heard]
+    assert await collect(room.clerk) == [left, heard]
+    assert await receive(room.outside) == heard
+    assert not await run(Participant.objects.filter(peer_id=room.ids["guest"]).exists)()
+    # The guest's socket stays open, at the door: no way back into the call before an answer.
+    refused = await ask(room.guest, {"type": "join_call"})
+    assert refused["code"] == "not_admitted"
+
+    await room.clerk.send_json_to({"type": "admit", "knock_id": knock.knock_id})
+    assert await receive(room.guest) == {"type": "admitted"}
+    welcome = await ask(room.guest, {"type": "join_call"})
+    assert welcome["type"] == "welcome"
+    assert welcome["peer_id"] != room.ids["guest"]
+    assert {peer["peer_id"] for peer in welcome["peers"]} == {room.ids["member"], room.ids["clerk"]}
+    joined = await collect(room.member)
+    assert any(m["type"] == "peer_joined" and m["peer"]["peer_id"] == welcome["peer_id"] for m in joined)
+    assert await run(Knock.objects.count)() == 0
+
+
+async def test_a_guest_on_hold_who_goes_away_withdraws_the_new_knock(room: Room) -> None:
+    await room.member.send_json_to({"type": "manage", "action": "hold", "to": room.ids["guest"]})
+    assert await receive(room.guest) == {"type": "on_hold"}
+    await collect(room.member)
+    knock = await run(Knock.objects.get)()
+
+    await room.guest.disconnect()
+
+    assert await receive(room.member) == {
+        "type": "knock_resolved",
+        "knock_id": knock.knock_id,
+        "admitted": False,
+        "withdrawn": True,
+    }
+    assert await run(Knock.objects.count)() == 0
+
+
+async def test_only_a_rooms_guest_can_be_put_on_hold(room: Room) -> None:
+    colleague = await ask(room.member, {"type": "manage", "action": "hold", "to": room.ids["clerk"]})
+    assert (colleague["type"], colleague["code"]) == ("error", "not_allowed")
+    refused = await ask(room.guest, {"type": "manage", "action": "hold", "to": room.ids["member"]})
+    assert refused["code"] == "not_allowed"
+    for socket in [room.member, room.clerk, room.guest]:
+        assert await socket.receive_nothing(timeout=0.3)
+    assert await run(Participant.objects.filter(peer_id=room.ids["clerk"]).exists)()
+    assert await run(Knock.objects.count)() == 0
+
+
 async def test_a_guest_may_not_manage_anyone(room: Room) -> None:
     for action in ("mute", "disconnect"):
         refused = await ask(room.guest, {"type": "manage", "action": action, "to": room.ids["member"]})
@@ -222,17 +278,35 @@ async def test_a_patient_may_not_manage_and_cannot_be_disconnected(
     assert await receive(patient) == {"type": "muted_by_host", "by": "Mia Memberg"}
     not_so = await ask(staff, {"type": "manage", "action": "disconnect", "to": patient_welcome["peer_id"]})
     assert not_so["code"] == "not_allowed"
+    assert await run(Participant.objects.filter(peer_id=patient_welcome["peer_id"]).exists)()
     await still_open(patient)
+
+
+async def test_the_team_puts_a_patient_in_the_call_on_hold(
+    sockets: Sockets, world: World, member_headers: Headers
+) -> None:
+    astrid, staff, _staff_welcome, patient, patient_welcome = await _waiting_area_call(sockets, world, member_headers)
+    await staff.send_json_to({"type": "manage", "action": "hold", "to": patient_welcome["peer_id"]})
+    # The same as the dashboard's hold: out of the call, back to the waiting screen, place kept.
+    frames = await collect(patient)
+    assert {"type": "peer_left", "peer_id": patient_welcome["peer_id"]} in frames
+    assert [f["state"] for f in frames if f["type"] == "status"] == ["on_hold"]
+    assert {"type": "peer_left", "peer_id": patient_welcome["peer_id"]} in await collect(staff)
+    held = await run(Consultation.objects.get)(pk=astrid.pk)
+    assert held.status == "on_hold" and held.waiting_since == astrid.waiting_since
 
 
 async def test_an_invitee_may_chat_but_not_manage(sockets: Sockets, world: World, member_headers: Headers) -> None:
     astrid, staff, staff_welcome, _patient, _ = await _waiting_area_call(sockets, world, member_headers)
     invite = await run(consultations.invite_to_call)(astrid, world.member)
     invitee = await sockets.open(f"/ws/invites/{invite.token}/", await run(invitee_headers)(invite.token, "Ali"))
-    await ask(invitee, {"type": "join_call"})
+    invitee_welcome = await ask(invitee, {"type": "join_call"})
     await collect(staff)
 
     refused = await ask(invitee, {"type": "manage", "action": "disconnect", "to": staff_welcome["peer_id"]})
     assert refused["code"] == "not_allowed"
     await invitee.send_json_to({"type": "chat", "text": "Interpreter here."})
     assert (await receive(staff))["name"] == "Ali"
+    # An invitee takes part as a guest, but of a consultation's call: there is no door to be sent back to.
+    not_held = await ask(staff, {"type": "manage", "action": "hold", "to": invitee_welcome["peer_id"]})
+    assert not_held["code"] == "not_allowed"

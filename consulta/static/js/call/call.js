@@ -16,6 +16,8 @@ const FATAL_ERRORS = new Map([
 // patient's, which also carries their status); the call then borrows its callbacks and
 // hands them back when it ends, leaving the socket open.
 // `canManage`: an account holder's call manager (ask others to mute, disconnect them).
+// `holdRoles`: whom that manager may put on hold (roles); `onHold({peerId, role, name})`
+// does it instead of the `manage` message (a waiting-area caller's HTTP hold action).
 // `speakerId`: the audio output chosen before the call, for every remote tile.
 // `beforeJoin(socket)`: sends what must precede each join_call after a reconnect (a room
 // guest's knock, which the server answers "admitted" at once for a guest it remembers).
@@ -26,6 +28,8 @@ export function startCall({
   container,
   localStream,
   canManage = false,
+  holdRoles = [],
+  onHold = null,
   speakerId = null,
   beforeJoin = () => {},
   onEnded = () => {},
@@ -82,6 +86,8 @@ export function startCall({
     labels,
     localStream: stream,
     canManage,
+    holdRoles,
+    onHold,
     speakerId,
   });
 

@@ -1,5 +1,6 @@
 // Who is in the call: names, roles, microphone and camera, and for account holders the call
-// manager's actions on each of the others (ask to mute, disconnect). Also the call's duration.
+// manager's actions on each of the others (ask to mute, put on hold, disconnect). Also the
+// call's duration.
 
 import { button, el, uniqueId } from "./dom.js";
 
@@ -8,14 +9,18 @@ const ROLE_LABELS = { patient: "role_patient", staff: "role_staff", guest: "role
 export class Roster {
   #labels;
   #canManage;
+  #holdRoles;
   #actions;
   #list;
   #rows = new Map(); // peerId (null: oneself) → row
 
-  // actions: {mute(peerId), disconnect(peerId), pin(peerId)}
-  constructor({ labels, canManage = false, actions }) {
+  // actions: {mute(peerId), hold(peerId, role), disconnect(peerId), pin(peerId)}
+  // holdRoles: the roles an account holder may put on hold here (a room's guests; a waiting-area
+  // call's patients); never the team.
+  constructor({ labels, canManage = false, holdRoles = [], actions }) {
     this.#labels = labels;
     this.#canManage = canManage;
+    this.#holdRoles = new Set(holdRoles);
     this.#actions = actions;
     const headingId = uniqueId("call-roster-heading");
     this.root = el("section", { class: "call-panel call-roster", id: uniqueId("call-roster"), "aria-labelledby": headingId });
@@ -73,6 +78,9 @@ export class Roster {
       row.pin = button(L.pin, () => this.#actions.pin(peerId), { ...described, "aria-pressed": "false" });
       actions.append(row.pin);
       if (this.#canManage) actions.append(button(L.ask_to_mute, () => this.#actions.mute(peerId), described));
+      if (this.#canManage && this.#holdRoles.has(role)) {
+        actions.append(button(L.hold_participant, () => this.#actions.hold(peerId, role), { ...described, "data-action": "hold" }));
+      }
       // A waiting-area caller leaves a call by hold or end (the call page's own buttons), never this.
       if (this.#canManage && role !== "patient") {
         actions.append(button(L.disconnect, () => this.#actions.disconnect(peerId), { ...described, class: "danger" }));

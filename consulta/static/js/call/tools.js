@@ -29,7 +29,7 @@ export class CallTools {
   #buttons = {};
   #closed = false;
 
-  constructor({ view, mesh, send, labels, localStream, canManage = false, speakerId = null }) {
+  constructor({ view, mesh, send, labels, localStream, canManage = false, holdRoles = [], onHold = null, speakerId = null }) {
     const L = (this.#L = labels);
     this.#view = view;
     this.#mesh = mesh;
@@ -50,7 +50,14 @@ export class CallTools {
     this.#roster = new Roster({
       labels: L,
       canManage,
-      actions: { mute: (id) => this.#askToMute(id), disconnect: (id) => this.#disconnect(id), pin: (id) => this.pin(id) },
+      holdRoles,
+      actions: {
+        mute: (id) => this.#askToMute(id),
+        // A page may hold someone its own way (a waiting-area caller: the HTTP hold action).
+        hold: (id, role) => (onHold ? onHold({ peerId: id, role, name: this.#view.peerName(id) }) : this.#hold(id)),
+        disconnect: (id) => this.#disconnect(id),
+        pin: (id) => this.pin(id),
+      },
     });
     this.#devices = new DeviceMenu({ labels: L, media: this.#media, view, speakerId, onError: (text) => view.notify(text) });
     if (speakerId) view.setSpeaker(speakerId);
@@ -202,6 +209,10 @@ export class CallTools {
   #askToMute(peerId) {
     this.#send({ type: "manage", action: "mute", to: peerId });
     this.#view.notify(format(this.#L.asked_to_mute, { name: this.#view.peerName(peerId) }));
+  }
+
+  #hold(peerId) {
+    this.#send({ type: "manage", action: "hold", to: peerId });
   }
 
   #disconnect(peerId) {

@@ -98,6 +98,7 @@ async function enterRoom() {
     container: callView,
     localStream: stream,
     canManage: data.canManage,
+    holdRoles: ["guest"], // back to the door: they knock again, and a host lets them in again
     onEnded: ({ reason }) => {
       call = null;
       stopStream(stream);

@@ -1,5 +1,6 @@
 // A guest at a room's door (rooms/guest.html lists the page data and elements): knock under
 // the name given on the page, wait to be let in, then take part in the call on the same socket.
+// Put on hold by a host, the guest is back at the door, knocking again, until let in again.
 import { startCall } from "../call/call.js";
 import { getMedia, stopStream } from "../call/devices.js";
 import { CallSocket } from "../call/socket.js";
@@ -84,8 +85,21 @@ async function admitted() {
   });
 }
 
+// A host put us on hold: the server took us out of the call and knocks again for us.
+function onHold() {
+  call?.detach();
+  call = null;
+  views.call.replaceChildren();
+  knockStatus.textContent = L.on_hold ?? "";
+  if (!over) selfView.srcObject = stream;
+  showOnly("knock");
+}
+
 function onMessage(message) {
   switch (message.type) {
+    case "on_hold":
+      onHold();
+      return;
     case "knock_pending":
       return; // the page already says so, with the guest's name
     case "admitted":

@@ -26,6 +26,8 @@ async function begin() {
     container: document.getElementById("call-view"),
     localStream: stream,
     canManage: true, // every team member is an account holder: the call manager is theirs
+    // A caller in this call goes on hold (back to their waiting screen) through `manage`.
+    holdRoles: ["patient"],
     onEnded: ({ reason }) => {
       stopStream(stream);
       if (reason === "call_ended") ended.hidden = false;
