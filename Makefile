@@ -57,8 +57,11 @@ lint: $(VENV)/.dev-deps
 typecheck: $(VENV)/.dev-deps
 	$(BIN)/mypy
 
+# The suite on SQLite, then the scale-out tests (PostgreSQL, Redis, two workers behind nginx)
+# in a browser session of their own.
 pytest: $(VENV)/.dev-deps system-deps services static
-	$(BIN)/pytest
+	$(BIN)/pytest -m "not scaleout"
+	$(BIN)/pytest -m scaleout tests/e2e/test_scaleout.py
 
 test: lint typecheck pytest
 
