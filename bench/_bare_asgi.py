@@ -6,6 +6,9 @@ No Django, no Channels, no database, no session, no CSRF: what remains is the HT
 WebSocket path itself. Started by bench/queue_latency.py with the same uvicorn options
 as tests/e2e/server.py, on 127.0.0.1.
 
+A GET of /page/<n>/ answers a static HTML page of exactly n bytes (built once per size):
+bench/entry_rps.py's baseline for serving a page as large as the patient's entry page.
+
     uvicorn bench._bare_asgi:app --host 127.0.0.1 --port PORT --no-server-header --lifespan off
 """
 
@@ -22,6 +25,17 @@ Receive = Callable[[], Awaitable[dict[str, Any]]]
 
 _sockets: set[Send] = set()
 _next_id = 0
+_pages: dict[int, bytes] = {}
+MAX_PAGE_BYTES = 10_000_000
+
+
+def _page_of_size(size: int) -> bytes:
+    """A static HTML page of exactly `size` bytes (at least the bare skeleton's)."""
+    if size not in _pages:
+        head = b"<!doctype html><html><head><title>bare</title></head><body><p>"
+        tail = b"</p></body></html>\n"
+        _pages[size] = head + b"x" * max(0, size - len(head) - len(tail)) + tail
+    return _pages[size]
 
 
 async def _websocket(receive: Receive, send: Send) -> None:
@@ -65,6 +79,9 @@ async def _http(scope: dict[str, Any], receive: Receive, send: Send) -> None:
         await send({"type": "http.response.body", "body": b""})
         return
     page = b'<form method="post"><input type="hidden" name="csrfmiddlewaretoken" value="none"></form>'
+    parts = scope["path"].strip("/").split("/")
+    if len(parts) == 2 and parts[0] == "page" and parts[1].isdigit() and int(parts[1]) <= MAX_PAGE_BYTES:
+        page = _page_of_size(int(parts[1]))
     headers = [(b"content-type", b"text/html; charset=utf-8"), (b"content-length", str(len(page)).encode())]
     await send({"type": "http.response.start", "status": 200, "headers": headers})
     await send({"type": "http.response.body", "body": page})

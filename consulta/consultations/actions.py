@@ -31,18 +31,29 @@ from consulta.consultations.queries import card
 from consulta.organisations.models import Clinic
 
 
-def _estimated_minutes(clinic_id: int, position: int) -> int | None:
+def _typical_call_seconds(clinic_id: int) -> float | None:
+    """The median length of the clinic's recent ended calls, or None before any."""
     recent = list(
         ConsultationRecord.objects.filter(clinic_id=clinic_id, outcome=Outcome.ENDED, call_seconds__gt=0).values_list(
             "call_seconds", flat=True
         )[:20]
     )
-    if not recent:
+    return statistics.median(recent) if recent else None
+
+
+def _estimated_minutes(position: int, call_seconds: float | None) -> int | None:
+    if call_seconds is None:
         return None
-    return max(1, round(position * statistics.median(recent) / 60))
+    return max(1, round(position * call_seconds / 60))
 
 
-def patient_status(consultation: Consultation, position: int | None = None) -> PatientStatus:
+_UNKNOWN: Any = object()  # patient_status's call_seconds when the caller has not looked it up
+
+
+def patient_status(
+    consultation: Consultation, position: int | None = None, call_seconds: float | None = _UNKNOWN
+) -> PatientStatus:
+    """`call_seconds` (from `_typical_call_seconds`) lets a caller announcing many patients look it up once."""
     area = consultation.clinic.waiting_area
     shown = area.show_queue_position and consultation.status == Status.WAITING
     if shown and position is None:
@@ -52,11 +63,16 @@ def patient_status(consultation: Consultation, position: int | None = None) -> P
             ).count()
             + 1
         )
+    estimate = None
+    if shown and position:
+        if call_seconds is _UNKNOWN:
+            call_seconds = _typical_call_seconds(consultation.clinic_id)
+        estimate = _estimated_minutes(position, call_seconds)
     return PatientStatus(
         state=consultation.status,  # type: ignore[arg-type]
         clinic_name=consultation.clinic.name,
         position=position if shown else None,
-        estimated_wait_minutes=_estimated_minutes(consultation.clinic_id, position) if shown and position else None,
+        estimated_wait_minutes=estimate,
     )
 
 
@@ -70,8 +86,11 @@ def _announce_positions(clinic: Clinic) -> None:
     if not clinic.waiting_area.show_queue_position:
         return
     waiting = Consultation.objects.filter(clinic=clinic, status=Status.WAITING).select_related("clinic__waiting_area")
+    call_seconds = _typical_call_seconds(clinic.pk)  # once for all: the same for every patient of the clinic
     for position, consultation in enumerate(waiting, start=1):
-        events.send_on_commit(events.patient_group(consultation.pk), patient_status(consultation, position))
+        events.send_on_commit(
+            events.patient_group(consultation.pk), patient_status(consultation, position, call_seconds)
+        )
 
 
 def _save(consultation: Consultation, *fields: str) -> None:
@@ -93,7 +112,9 @@ def enter(clinic: Clinic, *, first_name: str, last_name: str, phone: str, answer
             last_seen_at=now,
         )
         events.send_on_commit(events.queue_group(clinic.pk), OutCallerUpdated(caller=card(consultation)))
-        _announce_positions(clinic)
+    # After the commit, not inside the transaction: reading the whole queue need not hold
+    # the write lock, nor keep the new caller's card from the dashboards meanwhile.
+    _announce_positions(clinic)
     return consultation
 
 
