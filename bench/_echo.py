@@ -12,12 +12,12 @@ output, and runs until terminated.
 from __future__ import annotations
 
 import asyncio
-import signal
 import sys
 
-from websockets.asyncio.server import ServerConnection, serve
+from websockets.asyncio.server import ServerConnection
 
-HOST = "127.0.0.1"
+from bench._relay import serve_until_stopped
+
 HEARTBEAT_ACK = '{"type":"heartbeat_ack"}'  # Consulta's answer, byte for byte
 
 
@@ -41,18 +41,7 @@ async def _run() -> None:
         finally:
             listeners.discard(connection)
 
-    stop: asyncio.Future[None] = asyncio.get_running_loop().create_future()
-
-    def stopping() -> None:
-        if not stop.done():
-            stop.set_result(None)
-
-    for signum in (signal.SIGTERM, signal.SIGINT):
-        asyncio.get_running_loop().add_signal_handler(signum, stopping)
-    async with serve(handle, HOST, 0, compression=None, max_size=2**23) as server:
-        port = next(iter(server.sockets)).getsockname()[1]
-        print(port, flush=True)
-        await stop
+    await serve_until_stopped(handle)
 
 
 def main_echo() -> None:

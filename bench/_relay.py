@@ -13,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import signal
 import sys
+from collections.abc import Awaitable, Callable
 
 from websockets.asyncio.server import ServerConnection, serve
 
@@ -35,6 +36,11 @@ async def _run() -> None:
         finally:
             clients.discard(connection)
 
+    await serve_until_stopped(relay)
+
+
+async def serve_until_stopped(handler: Callable[[ServerConnection], Awaitable[None]]) -> None:
+    """Serve on a free 127.0.0.1 port, print it for the parent process, stop on SIGTERM or SIGINT."""
     stop: asyncio.Future[None] = asyncio.get_running_loop().create_future()
 
     def stopping() -> None:
@@ -44,7 +50,7 @@ async def _run() -> None:
     for signum in (signal.SIGTERM, signal.SIGINT):
         asyncio.get_running_loop().add_signal_handler(signum, stopping)
     # No compression, as the benchmark clients ask for none from either server.
-    async with serve(relay, HOST, 0, compression=None, max_size=2**23) as server:
+    async with serve(handler, HOST, 0, compression=None, max_size=2**23) as server:
         port = next(iter(server.sockets)).getsockname()[1]
         print(port, flush=True)
         await stop
