@@ -276,31 +276,28 @@ def manage_shell(server: live.LiveServer, code: str, timeout_s: float = 300) -> 
 
 
 @contextmanager
-def bare_relay() -> Iterator[str]:
-    """Start bench/_relay.py in its own process, as the real server runs in its own; yield its ws:// URL."""
+def port_printing_server(module: str, what: str) -> Iterator[tuple[int, int]]:
+    """Start `python -m <module>` (it prints the port it listens on); yield (port, pid); stop it after."""
     process = subprocess.Popen(
-        [sys.executable, "-m", "bench._relay"],
-        cwd=ROOT,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
+        [sys.executable, "-m", module], cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
     )
     try:
         assert process.stdout is not None
-        line = process.stdout.readline()  # the relay prints its port once it listens
+        line = process.stdout.readline()
         if not line.strip().isdigit():
             process.kill()
             _out, err = process.communicate(timeout=10)
-            raise RuntimeError(f"The bare relay did not start: {line!r}\n{err}")
-        yield f"ws://127.0.0.1:{int(line)}/"
+            raise RuntimeError(f"The {what} did not start: {line!r}\n{err}")
+        yield int(line), process.pid
     finally:
-        if process.poll() is None:
-            process.terminate()
-            try:
-                process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait(timeout=10)
+        live.stop_process(process)
+
+
+@contextmanager
+def bare_relay() -> Iterator[str]:
+    """Start bench/_relay.py in its own process, as the real server runs in its own; yield its ws:// URL."""
+    with port_printing_server("bench._relay", "bare relay") as (port, _pid):
+        yield f"ws://127.0.0.1:{port}/"
 
 
 @contextmanager
@@ -339,10 +336,4 @@ def bare_asgi_server() -> Iterator[str]:
             time.sleep(0.1)  # poll interval of a bounded wait
         yield url
     finally:
-        if process.poll() is None:
-            process.terminate()
-            try:
-                process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait(timeout=10)
+        live.stop_process(process)

@@ -42,7 +42,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from bench._common import ROOT, Deadline, Run, log, row, summarize, write_result
+from bench._common import ROOT, Deadline, Run, log, port_printing_server, row, summarize, write_result
 from bench._http import HttpSession, log_in, path_of
 from bench.queue_latency import WARMUP, Listener, _ws_connect, enter_patient
 from tests.e2e import cluster as scaled
@@ -160,25 +160,8 @@ def swarm() -> Iterator[SwarmProcess]:
 @contextmanager
 def echo_server() -> Iterator[tuple[str, int]]:
     """bench/_echo.py in its own process; yield its ws:// URL and pid."""
-    process = subprocess.Popen(
-        [sys.executable, "-m", "bench._echo"], cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
-    )
-    try:
-        assert process.stdout is not None
-        line = process.stdout.readline()
-        if not line.strip().isdigit():
-            process.kill()
-            _out, err = process.communicate(timeout=10)
-            raise RuntimeError(f"The bare echo server did not start: {line!r}\n{err}")
-        yield f"ws://127.0.0.1:{int(line)}", process.pid
-    finally:
-        if process.poll() is None:
-            process.terminate()
-            try:
-                process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait(timeout=10)
+    with port_printing_server("bench._echo", "bare echo server") as (port, pid):
+        yield f"ws://127.0.0.1:{port}", pid
 
 
 @contextmanager

@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from tests.e2e import server as single
-from tests.e2e.server import BIN, HOST, ROOT, ServerError, free_port
+from tests.e2e.server import BIN, HOST, ROOT, ServerError, free_port, stop_process
 
 PG = {"host": "127.0.0.1", "port": "5432", "user": "postgres"}
 REDIS_DB = 7  # kept apart from anything else using the machine's Redis
@@ -90,12 +90,7 @@ class Worker:
             self.process.wait(timeout=10)
 
     def stop(self) -> None:
-        if self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                self.kill()
+        stop_process(self.process)
 
 
 @dataclass
