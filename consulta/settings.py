@@ -238,6 +238,8 @@ TURN_SECRET = env_str("TURN_SECRET", "")
 TURN_CREDENTIAL_TTL = env_int("TURN_CREDENTIAL_TTL", 6 * 60 * 60)
 # A patient whose connection drops keeps their place this long.
 PATIENT_RECONNECT_GRACE_SECONDS = env_int("PATIENT_RECONNECT_GRACE_SECONDS", 120)
+# Patients' heartbeats are written in one batch per worker this often (0: each at once).
+PRESENCE_FLUSH_SECONDS = env_int("PRESENCE_FLUSH_SECONDS", 10)
 # A call participant silent this long (no heartbeat) has left.
 PARTICIPANT_TIMEOUT_SECONDS = env_int("PARTICIPANT_TIMEOUT_SECONDS", 75)
 # Region for phone numbers given without a country code.

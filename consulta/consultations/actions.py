@@ -136,6 +136,22 @@ def patient_presence(consultation_id: int, *, connected: bool) -> None:
             consultation.save(update_fields=["connected", "last_seen_at"])
 
 
+# Ids per UPDATE: well under SQLite's limit on bound variables.
+_SEEN_CHUNK = 500
+
+
+def patients_seen(consultation_ids: set[int]) -> None:
+    """A batch of heartbeats (see presence.py): these patients' sockets are alive."""
+    ids = sorted(consultation_ids)
+    now = timezone.now()
+    for start in range(0, len(ids), _SEEN_CHUNK):
+        chunk = ids[start : start + _SEEN_CHUNK]
+        Consultation.objects.filter(pk__in=chunk).update(last_seen_at=now)
+        # Marked gone while a socket of theirs still beats (a second tab closed): back again.
+        for pk in Consultation.objects.filter(pk__in=chunk, connected=False).values_list("pk", flat=True):
+            patient_presence(pk, connected=True)
+
+
 def join(consultation: Consultation, user: User) -> Consultation:
     """A team member answers the caller: their call starts (or resumes from hold)."""
     with transaction.atomic():

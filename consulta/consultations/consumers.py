@@ -14,7 +14,7 @@ from django.http import Http404
 
 from consulta.calls.consumers import CallSocket, JsonSocket
 from consulta.calls.messages import BadMessage, Message, OutQueueSnapshot, Subscribe
-from consulta.consultations import actions, queries
+from consulta.consultations import actions, presence, queries
 from consulta.consultations.models import Consultation, Status
 from consulta.organisations import access
 
@@ -60,7 +60,7 @@ class PatientSocket(CallSocket):
 
     async def heartbeat(self) -> None:
         await super().heartbeat()
-        await database_sync_to_async(actions.patient_presence)(self.consultation_id, connected=True)
+        await presence.heartbeat(self.consultation_id)
 
     async def deliver(self, event: dict[str, Any]) -> None:
         await super().deliver(event)
@@ -74,6 +74,7 @@ class PatientSocket(CallSocket):
             await self.channel_layer.group_discard(
                 actions.events.patient_group(self.consultation_id), self.channel_name
             )
+            presence.forget(self.consultation_id)
             await database_sync_to_async(actions.patient_presence)(self.consultation_id, connected=False)
 
 

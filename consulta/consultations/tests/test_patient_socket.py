@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
-from datetime import timedelta
+import time
+from datetime import datetime, timedelta
+from typing import Any
 
 import pytest
 from django.utils import timezone
@@ -303,7 +306,73 @@ async def test_repeated_abuse_closes_the_socket_with_4400(sockets: Sockets, astr
 # --- Heartbeat and presence -------------------------------------------------------------------------
 
 
-async def test_heartbeat_gets_an_ack_and_refreshes_last_seen(sockets: Sockets, astrid: Consultation) -> None:
+async def _last_seen_after(pk: int, when: datetime, within: float = 5.0) -> Consultation:
+    """The consultation once its last_seen_at is later than `when` (polled, bounded)."""
+    deadline = time.monotonic() + within
+    while True:
+        consultation = await run(Consultation.objects.get)(pk=pk)
+        if consultation.last_seen_at > when or time.monotonic() > deadline:
+            return consultation
+        await asyncio.sleep(0.25)
+
+
+async def test_heartbeat_gets_an_ack_and_refreshes_last_seen_with_the_next_batch(
+    sockets: Sockets, astrid: Consultation, settings: Any
+) -> None:
+    settings.PRESENCE_FLUSH_SECONDS = 1
+    socket_a, _ = await sockets.patient(astrid)
+    long_ago = timezone.now() - timedelta(minutes=30)
+    await run(Consultation.objects.filter(pk=astrid.pk).update)(last_seen_at=long_ago)
+
+    assert await ask(socket_a, {"type": "heartbeat"}) == {"type": "heartbeat_ack"}
+    assert (await run(Consultation.objects.get)(pk=astrid.pk)).last_seen_at == long_ago  # not yet: batched
+
+    refreshed = await _last_seen_after(astrid.pk, long_ago)
+    assert refreshed.last_seen_at > long_ago + timedelta(minutes=29)
+    assert refreshed.connected is True
+
+
+async def test_heartbeats_of_many_patients_are_one_write(
+    sockets: Sockets, astrid: Consultation, bertil: Consultation, settings: Any
+) -> None:
+    settings.PRESENCE_FLUSH_SECONDS = 1
+    socket_a, _ = await sockets.patient(astrid)
+    socket_b, _ = await sockets.patient(bertil)
+    long_ago = timezone.now() - timedelta(minutes=30)
+    await run(Consultation.objects.filter(pk__in=[astrid.pk, bertil.pk]).update)(last_seen_at=long_ago)
+
+    assert await ask(socket_a, {"type": "heartbeat"}) == {"type": "heartbeat_ack"}
+    assert await ask(socket_b, {"type": "heartbeat"}) == {"type": "heartbeat_ack"}
+    assert await ask(socket_a, {"type": "heartbeat"}) == {"type": "heartbeat_ack"}
+
+    a = await _last_seen_after(astrid.pk, long_ago)
+    b = await _last_seen_after(bertil.pk, long_ago)
+    assert a.last_seen_at == b.last_seen_at  # one UPDATE, one timestamp
+    assert a.last_seen_at > long_ago + timedelta(minutes=29)
+
+
+async def test_a_heartbeat_waiting_for_its_batch_does_not_outlive_the_socket(
+    sockets: Sockets, astrid: Consultation, settings: Any
+) -> None:
+    settings.PRESENCE_FLUSH_SECONDS = 1
+    socket_a, _ = await sockets.patient(astrid)
+    long_ago = timezone.now() - timedelta(minutes=30)
+    await run(Consultation.objects.filter(pk=astrid.pk).update)(last_seen_at=long_ago)
+    assert await ask(socket_a, {"type": "heartbeat"}) == {"type": "heartbeat_ack"}
+
+    await socket_a.disconnect()
+    gone = await run(Consultation.objects.get)(pk=astrid.pk)
+    await asyncio.sleep(1.5)  # a measuring window: the batch's time has passed
+
+    after = await run(Consultation.objects.get)(pk=astrid.pk)
+    assert after.connected is False  # the forgotten heartbeat did not bring her back
+    assert after.last_seen_at == gone.last_seen_at
+
+
+async def test_with_no_batching_a_heartbeat_is_written_at_once(
+    sockets: Sockets, astrid: Consultation, settings: Any
+) -> None:
+    settings.PRESENCE_FLUSH_SECONDS = 0
     socket_a, _ = await sockets.patient(astrid)
     long_ago = timezone.now() - timedelta(minutes=30)
     await run(Consultation.objects.filter(pk=astrid.pk).update)(last_seen_at=long_ago)
@@ -312,7 +381,21 @@ async def test_heartbeat_gets_an_ack_and_refreshes_last_seen(sockets: Sockets, a
 
     refreshed = await run(Consultation.objects.get)(pk=astrid.pk)
     assert refreshed.last_seen_at > long_ago + timedelta(minutes=29)
-    assert refreshed.connected is True
+
+
+def test_a_batch_brings_back_a_patient_marked_gone_while_a_socket_still_beats(
+    astrid: Consultation, bertil: Consultation
+) -> None:
+    actions.patient_presence(astrid.pk, connected=True)
+    actions.patient_presence(astrid.pk, connected=False)  # her second tab closed
+    before = Consultation.objects.get(pk=astrid.pk)
+
+    actions.patients_seen({astrid.pk, bertil.pk})
+
+    after = Consultation.objects.get(pk=astrid.pk)
+    assert after.connected is True
+    assert after.version > before.version  # the dashboards were told
+    assert Consultation.objects.get(pk=bertil.pk).last_seen_at > bertil.last_seen_at
 
 
 async def test_presence_follows_the_socket_and_the_queue_place_stays(sockets: Sockets, astrid: Consultation) -> None:
