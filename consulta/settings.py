@@ -124,7 +124,11 @@ if REDIS_URL:
     CHANNEL_LAYERS = {
         "default": {
             "BACKEND": "channels_redis.core.RedisChannelLayer",
-            "CONFIG": {"hosts": [REDIS_URL]},
+            # redis-py refuses a command outright ("Too many connections") once its pool
+            # is in use, 100 by default: a storm of reconnecting sockets needs more.
+            "CONFIG": {
+                "hosts": [{"address": REDIS_URL, "max_connections": env_int("REDIS_MAX_CONNECTIONS", 1000)}],
+            },
         }
     }
 else:
