@@ -22,6 +22,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from tests.e2e import cluster as scaled
 from tests.e2e import server as live
 from tests.e2e.helpers import CHROMIUM
 
@@ -228,23 +229,27 @@ def log(message: str) -> None:
 
 
 @contextmanager
-def consulta_server(extra_env: dict[str, str] | None = None) -> Iterator[live.LiveServer]:
-    """The real server exactly as the browser tests start it (tests/e2e/server.py), stopped afterwards.
-
-    `extra_env` is set around the start only (server.start() copies os.environ).
-    """
-    tmp_dir = Path(tempfile.mkdtemp(prefix="consulta-bench-"))
-    saved = {key: os.environ.get(key) for key in extra_env or {}}
+def environment(extra: dict[str, str]) -> Iterator[None]:
+    """`extra` set in os.environ inside the block only (servers started there copy os.environ)."""
+    saved = {key: os.environ.get(key) for key in extra}
+    os.environ.update(extra)
     try:
-        os.environ.update(extra_env or {})
-        try:
+        yield
+    finally:
+        for key, value in saved.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
+
+
+@contextmanager
+def consulta_server(extra_env: dict[str, str] | None = None) -> Iterator[live.LiveServer]:
+    """The real server exactly as the browser tests start it (tests/e2e/server.py), stopped afterwards."""
+    tmp_dir = Path(tempfile.mkdtemp(prefix="consulta-bench-"))
+    try:
+        with environment(extra_env or {}):
             server = live.start(tmp_dir)
-        finally:
-            for key, value in saved.items():
-                if value is None:
-                    os.environ.pop(key, None)
-                else:
-                    os.environ[key] = value
         try:
             yield server
         finally:
@@ -253,11 +258,34 @@ def consulta_server(extra_env: dict[str, str] | None = None) -> Iterator[live.Li
         shutil.rmtree(tmp_dir, ignore_errors=True)
 
 
-def manage_shell(server: live.LiveServer, code: str, timeout_s: float = 300) -> str:
-    """Run Python in `manage.py shell -c` against the server's own (temporary) database."""
+@contextmanager
+def consulta_cluster(extra_env: dict[str, str] | None = None, workers: int = 2) -> Iterator[scaled.Cluster]:
+    """Workers on PostgreSQL and Redis as the scale-out tests start them (tests/e2e/cluster.py), stopped after."""
+    problem = scaled.services_answer()
+    if problem:
+        raise RuntimeError(f"The cluster needs PostgreSQL and Redis: {problem}")
+    tmp_dir = Path(tempfile.mkdtemp(prefix="consulta-bench-"))
+    try:
+        with environment(extra_env or {}):
+            cluster = scaled.start(tmp_dir, workers=workers)
+        try:
+            yield cluster
+        finally:
+            cluster.stop()
+    finally:
+        shutil.rmtree(tmp_dir, ignore_errors=True)
+
+
+def server_env(server: live.LiveServer) -> dict[str, str]:
+    """The environment of the live server, pointing at its own (temporary) database."""
     db = server.log_path.parent / "e2e.sqlite3"
     env = live.server_env(server.log_path.parent, server.url)
     assert env["DATABASE_URL"] == f"sqlite:///{db}"
+    return env
+
+
+def manage_shell(env: dict[str, str], code: str, timeout_s: float = 300) -> str:
+    """Run Python in `manage.py shell -c` against the database `env` names; its standard output."""
     result = subprocess.run(
         [sys.executable, "manage.py", "shell", "-c", code],
         cwd=ROOT,

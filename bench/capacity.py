@@ -32,17 +32,28 @@ import json
 import os
 import resource
 import select
-import shutil
 import subprocess
 import sys
-import tempfile
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from bench._common import ROOT, Deadline, Run, log, port_printing_server, row, summarize, write_result
+from bench._common import (
+    ROOT,
+    Deadline,
+    Run,
+    consulta_cluster,
+    consulta_server,
+    log,
+    manage_shell,
+    port_printing_server,
+    row,
+    server_env,
+    summarize,
+    write_result,
+)
 from bench._http import HttpSession, log_in, path_of
 from bench.queue_latency import WARMUP, Listener, _ws_connect, enter_patient
 from tests.e2e import cluster as scaled
@@ -164,34 +175,10 @@ def echo_server() -> Iterator[tuple[str, int]]:
         yield f"ws://127.0.0.1:{port}", pid
 
 
-@contextmanager
-def with_env(extra: dict[str, str]) -> Iterator[None]:
-    saved = {key: os.environ.get(key) for key in extra}
-    os.environ.update(extra)
-    try:
-        yield
-    finally:
-        for key, value in saved.items():
-            if value is None:
-                os.environ.pop(key, None)
-            else:
-                os.environ[key] = value
-
-
 def add_waiting(env: dict[str, str], start: int, count: int) -> list[str]:
     """`count` more waiting patients (no socket yet); their tokens."""
-    result = subprocess.run(
-        [sys.executable, "manage.py", "shell", "-c", ADD.format(slug=CLINIC, start=start, count=count)],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
-    )
-    if result.returncode != 0:
-        raise RuntimeError(f"manage.py shell failed ({result.returncode}):\n{result.stdout}\n{result.stderr}")
-    tokens: list[str] = json.loads(result.stdout.strip().splitlines()[-1])
+    shown = manage_shell(env, ADD.format(slug=CLINIC, start=start, count=count))
+    tokens: list[str] = json.loads(shown.strip().splitlines()[-1])
     return tokens
 
 
@@ -393,78 +380,62 @@ def stage_one(steps: list[int], time_limit_s: float, window_s: float, n_entries:
 
 
 def _stage_one(steps: list[int], time_limit_s: float, window_s: float, n_entries: int) -> tuple[dict[str, Any], Any]:
-    tmp_dir = Path(tempfile.mkdtemp(prefix="consulta-bench-"))
-    try:
-        with with_env(GRACE_ENV):
-            server = live.start(tmp_dir)
+    with consulta_server(GRACE_ENV) as server:
+        env = server_env(server)
+        clinic = next(c for c in server.demo["clinics"] if c["slug"] == CLINIC)
+        user = demo_user(server.demo, "team_member", CLINIC)
+        staff = log_in(server.url, server.demo["login_url"], user["email"], user["password"])
         try:
-            env = live.server_env(tmp_dir, server.url)
-            clinic = next(c for c in server.demo["clinics"] if c["slug"] == CLINIC)
-            user = demo_user(server.demo, "team_member", CLINIC)
-            staff = log_in(server.url, server.demo["login_url"], user["email"], user["password"])
-            try:
-                template = caller_template(server.url, clinic["waiting_area_url"], staff)
-                ws_base = server.url.replace("http://", "ws://")
+            template = caller_template(server.url, clinic["waiting_area_url"], staff)
+            ws_base = server.url.replace("http://", "ws://")
 
-                def sockets(start: int, count: int) -> tuple[list[str], list[str]]:
-                    tokens = add_waiting(env, start, count)
-                    return [f"{ws_base}/ws/patient/{t}/" for t in tokens], [server.url] * len(tokens)
+            def sockets(start: int, count: int) -> tuple[list[str], list[str]]:
+                tokens = add_waiting(env, start, count)
+                return [f"{ws_base}/ws/patient/{t}/" for t in tokens], [server.url] * len(tokens)
 
-                target = Target(
-                    "one worker",
-                    [server.process.pid],
-                    sockets,
-                    dashboard_latency(server.url, server.url, clinic["waiting_area_url"], staff, n_entries, "S1"),
-                )
-                result = run_stage(target, steps, time_limit_s, window_s)
-            finally:
-                staff.close()
-            result["server_log_tail"] = server.log_text(last_lines=15)
-            return result, template
+            target = Target(
+                "one worker",
+                [server.process.pid],
+                sockets,
+                dashboard_latency(server.url, server.url, clinic["waiting_area_url"], staff, n_entries, "S1"),
+            )
+            result = run_stage(target, steps, time_limit_s, window_s)
         finally:
-            server.stop()
-    finally:
-        shutil.rmtree(tmp_dir, ignore_errors=True)
+            staff.close()
+        result["server_log_tail"] = server.log_text(last_lines=15)
+        return result, template
 
 
 def stage_two(n: int, time_limit_s: float, window_s: float, n_entries: int) -> dict[str, Any]:
     problem = scaled.services_answer()
     if problem:
         return {"label": "two workers", "skipped": problem, "steps": []}
-    tmp_dir = Path(tempfile.mkdtemp(prefix="consulta-bench-"))
-    try:
-        with with_env(GRACE_ENV):
-            cluster = scaled.start(tmp_dir, workers=2)
+    with consulta_cluster(GRACE_ENV) as cluster:
+        first, second = cluster.workers
+        clinic = next(c for c in cluster.demo["clinics"] if c["slug"] == CLINIC)
+        entry_path = path_of(clinic["waiting_area_url"])
+        user = demo_user(cluster.demo, "team_member", CLINIC)
+        login_path = path_of(cluster.demo["login_url"])
+        staff = log_in(first.url, first.url + login_path, user["email"], user["password"])
         try:
-            first, second = cluster.workers
-            clinic = next(c for c in cluster.demo["clinics"] if c["slug"] == CLINIC)
-            entry_path = path_of(clinic["waiting_area_url"])
-            user = demo_user(cluster.demo, "team_member", CLINIC)
-            login_path = path_of(cluster.demo["login_url"])
-            staff = log_in(first.url, first.url + login_path, user["email"], user["password"])
-            try:
 
-                def sockets(start: int, count: int) -> tuple[list[str], list[str]]:
-                    tokens = add_waiting(cluster.env, start, count)
-                    workers = [cluster.workers[i % 2] for i in range(len(tokens))]
-                    urls = [f"ws://{live.HOST}:{w.port}/ws/patient/{t}/" for w, t in zip(workers, tokens, strict=True)]
-                    return urls, [w.url for w in workers]
+            def sockets(start: int, count: int) -> tuple[list[str], list[str]]:
+                tokens = add_waiting(cluster.env, start, count)
+                workers = [cluster.workers[i % 2] for i in range(len(tokens))]
+                urls = [f"ws://{live.HOST}:{w.port}/ws/patient/{t}/" for w, t in zip(workers, tokens, strict=True)]
+                return urls, [w.url for w in workers]
 
-                target = Target(
-                    "two workers + Redis",
-                    [first.process.pid, second.process.pid],
-                    sockets,
-                    dashboard_latency(first.url, second.url, second.url + entry_path, staff, n_entries, "S2"),
-                )
-                result = run_stage(target, [n], time_limit_s, window_s)
-            finally:
-                staff.close()
-            result["worker_log_tail"] = cluster.logs(last_lines=10)
-            return result
+            target = Target(
+                "two workers + Redis",
+                [first.process.pid, second.process.pid],
+                sockets,
+                dashboard_latency(first.url, second.url, second.url + entry_path, staff, n_entries, "S2"),
+            )
+            result = run_stage(target, [n], time_limit_s, window_s)
         finally:
-            cluster.stop()
-    finally:
-        shutil.rmtree(tmp_dir, ignore_errors=True)
+            staff.close()
+        result["worker_log_tail"] = cluster.logs(last_lines=10)
+        return result
 
 
 def baseline_stage(

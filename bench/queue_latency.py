@@ -29,7 +29,9 @@ import argparse
 import json
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
 from typing import Any
 
 from websockets.sync.client import ClientConnection, connect
@@ -40,10 +42,12 @@ from bench._common import (
     Run,
     bare_asgi_server,
     bare_relay,
+    consulta_cluster,
     consulta_server,
     log,
     manage_shell,
     row,
+    server_env,
     summarize,
     write_result,
 )
@@ -143,12 +147,23 @@ class Listener:
         self._thread.join(timeout=10)
 
 
-def fill_queue(server: Any, count: int) -> None:
+def fill_queue(env: dict[str, str], count: int) -> None:
+    """Empty the clinic's queue, then put `count` waiting patients in it, in the database `env` names."""
     started = time.monotonic()
-    shown = manage_shell(server, FILL.format(slug=CLINIC, count=count)).strip().splitlines()[-1]
+    shown = manage_shell(env, FILL.format(slug=CLINIC, count=count)).strip().splitlines()[-1]
     if int(shown) != count:
         raise RuntimeError(f"Filled the queue with {shown} patients, not {count}")
     log(f"  queue filled with {count} waiting in {time.monotonic() - started:.1f} s")
+
+
+@dataclass
+class Site:
+    """Where the measured hop starts and ends: the same server, or two workers of a cluster."""
+
+    dashboard_url: str  # the worker the clinician's dashboard socket is on
+    entry_url: str  # the worker the patient's entry POST reaches
+    env: dict[str, str]  # to fill the queue in the site's database
+    demo: dict[str, Any]
 
 
 def enter_patient(base_url: str, entry_url: str, first: str, last: str) -> tuple[float, float]:
@@ -175,7 +190,7 @@ def enter_patient(base_url: str, entry_url: str, first: str, last: str) -> tuple
 
 
 def measure_level(
-    server: Any,
+    site: Site,
     relay_url: str,
     asgi_url: str,
     staff: HttpSession,
@@ -185,11 +200,12 @@ def measure_level(
     time_limit_s: float,
     tag: str,
 ) -> dict[str, Any]:
-    clinic = next(c for c in server.demo["clinics"] if c["slug"] == CLINIC)
-    fill_queue(server, waiting)
+    clinic = next(c for c in site.demo["clinics"] if c["slug"] == CLINIC)
+    entry_path = path_of(clinic["waiting_area_url"])
+    fill_queue(site.env, waiting)
 
-    origin = server.url
-    ws_url = server.url.replace("http://", "ws://") + f"/ws/clinic/{CLINIC}/queue/"
+    origin = site.dashboard_url
+    ws_url = site.dashboard_url.replace("http://", "ws://") + f"/ws/clinic/{CLINIC}/queue/"
     dashboard = Listener(_ws_connect(ws_url, origin=origin, cookie=staff.cookie_header()))
     relay_b = Listener(_ws_connect(relay_url))
     relay_a = _ws_connect(relay_url)
@@ -226,7 +242,7 @@ def measure_level(
                 log(f"  time limit reached after {i} entries")
                 break
             name_last = f"{tag}W{waiting}N{i:03d}"
-            sent, answered = enter_patient(server.url, clinic["waiting_area_url"], "Bench", name_last)
+            sent, answered = enter_patient(site.entry_url, site.entry_url + entry_path, "Bench", name_last)
             arrived = dashboard.caller_at(f"Bench {name_last}")
             if template is None:
                 assert dashboard.last_caller_text is not None
@@ -240,9 +256,7 @@ def measure_level(
             relay_a.send(text)
             base_arrived = relay_b.caller_at(f"Relay {name_last}")
             # The same POST to the same ASGI server without the framework.
-            asgi_sent, _answered = enter_patient(
-                asgi_url, asgi_url + path_of(clinic["waiting_area_url"]), "Asgi", name_last
-            )
+            asgi_sent, _answered = enter_patient(asgi_url, asgi_url + entry_path, "Asgi", name_last)
             asgi_arrived = asgi.caller_at(f"Asgi {name_last}")
             if i >= WARMUP:
                 ours.append((arrived - sent) * 1000)
@@ -298,12 +312,53 @@ def _rows(levels: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return rows
 
 
+GRACE_ENV = {"PATIENT_RECONNECT_GRACE_SECONDS": "3600"}  # entered over HTTP, no socket: the sweep must spare them
+
+
+@contextmanager
+def site_of(cluster: bool) -> Iterator[tuple[Site, HttpSession]]:
+    """The server(s) measured, and a clinician logged in where the dashboard is.
+
+    One worker: tests/e2e/server.py. Cluster: tests/e2e/cluster.py's two workers on
+    PostgreSQL and Redis, the dashboard on the first, the entries POSTed to the second,
+    so the event crosses the Redis layer.
+    """
+    if cluster:
+        with consulta_cluster(GRACE_ENV) as running:
+            first, second = running.workers
+            site = Site(first.url, second.url, running.env, running.demo)
+            login_url = first.url + path_of(running.demo["login_url"])
+            with _logged_in(site, login_url) as staff:
+                yield site, staff
+    else:
+        with consulta_server(GRACE_ENV) as server:
+            site = Site(server.url, server.url, server_env(server), server.demo)
+            with _logged_in(site, server.demo["login_url"]) as staff:
+                yield site, staff
+
+
+@contextmanager
+def _logged_in(site: Site, login_url: str) -> Iterator[HttpSession]:
+    user = demo_user(site.demo, "team_member", CLINIC)
+    staff = log_in(site.dashboard_url, login_url, user["email"], user["password"])
+    try:
+        yield staff
+    finally:
+        staff.close()
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--n", type=int, default=30, help=f"measured entries per level (after {WARMUP} warm-up)")
     parser.add_argument("--waiting", default="1,100,1000", help="comma-separated queue sizes to measure at")
     parser.add_argument("--snapshots", type=int, default=10, help="subscribe → snapshot repetitions per level")
     parser.add_argument("--time-limit", type=float, default=120.0, help="seconds per level, at most")
+    parser.add_argument(
+        "--cluster",
+        action="store_true",
+        help="two workers on PostgreSQL and Redis (dashboard on one, entries to the other); "
+        "writes queue_latency_cluster.json",
+    )
     args = parser.parse_args(argv)
     levels_wanted = [int(v) for v in args.waiting.split(",") if v.strip()]
     parameters = {
@@ -312,41 +367,35 @@ def main(argv: list[str] | None = None) -> int:
         "waiting": levels_wanted,
         "snapshots": args.snapshots,
         "time_limit_s_per_level": args.time_limit,
-        "server": "uvicorn (1 process), Channels in-memory layer, SQLite (temporary), as tests/e2e/server.py",
+        "server": (
+            "tests/e2e/cluster.py: 2 uvicorn workers, PostgreSQL, Redis layer; the dashboard on worker 1, "
+            "the entry POSTs to worker 2"
+            if args.cluster
+            else "uvicorn (1 process), Channels in-memory layer, SQLite (temporary), as tests/e2e/server.py"
+        ),
         "client": "websockets sync client, no compression, same for both",
     }
-    run = Run(NAME, TITLE, parameters)
+    name, title = (NAME + "_cluster", TITLE + ", two workers with Redis") if args.cluster else (NAME, TITLE)
+    run = Run(name, title, parameters)
     levels: list[dict[str, Any]] = []
-    # Patients entered over HTTP have no socket: keep the sweep from ending them mid-run.
-    with (
-        consulta_server({"PATIENT_RECONNECT_GRACE_SECONDS": "3600"}) as server,
-        bare_relay() as relay_url,
-        bare_asgi_server() as asgi_url,
-    ):
-        user = demo_user(server.demo, "team_member", CLINIC)
-        staff = log_in(server.url, server.demo["login_url"], user["email"], user["password"])
-        try:
-            for level_no, waiting in enumerate(levels_wanted):
-                log(f"queue_latency: {waiting} waiting")
-                level = measure_level(
-                    server,
-                    relay_url,
-                    asgi_url,
-                    staff,
-                    waiting,
-                    args.n,
-                    args.snapshots,
-                    args.time_limit,
-                    tag=f"L{level_no}",
-                )
-                levels.append(level)
-                o, b = level["entry_to_card_ms"], level["baseline_hop_ms"]
-                log(f"  ours p50 {o.get('p50')} ms p99 {o.get('p99')} ms; relay p50 {b.get('p50')} ms")
-        finally:
-            staff.close()
+    with site_of(args.cluster) as (site, staff), bare_relay() as relay_url, bare_asgi_server() as asgi_url:
+        for level_no, waiting in enumerate(levels_wanted):
+            log(f"{name}: {waiting} waiting")
+            level = measure_level(
+                site, relay_url, asgi_url, staff, waiting, args.n, args.snapshots, args.time_limit, tag=f"L{level_no}"
+            )
+            levels.append(level)
+            o, b = level["entry_to_card_ms"], level["baseline_hop_ms"]
+            log(f"  ours p50 {o.get('p50')} ms p99 {o.get('p99')} ms; relay p50 {b.get('p50')} ms")
+    hop = (
+        "HTTP parsing on worker 2, Django's view and form, the PostgreSQL write and commit, the session save, "
+        "the group send through Redis, and worker 1's consumer"
+        if args.cluster
+        else "HTTP parsing, Django's view and form, the SQLite write and commit, the session save, and the "
+        "channel layer's group send"
+    )
     notes = [
-        "Ours includes everything between the patient's POST and the dashboard: HTTP parsing, Django's view "
-        "and form, the SQLite write and commit, the session save, and the channel layer's group send; "
+        f"Ours includes everything between the patient's POST and the dashboard: {hop}; "
         "the baseline is one WebSocket hop through a process that does nothing else.",
         f"Samples interleaved (one of ours, one of the baseline); the first {WARMUP} of each level left out.",
         f"p99 of {args.n} samples is interpolated between the two largest: read it as about the worst.",
@@ -365,7 +414,7 @@ def main(argv: list[str] | None = None) -> int:
         notes=notes,
     )
     path = write_result(result)
-    log(f"queue_latency: wrote {path}")
+    log(f"{name}: wrote {path}")
     return 0
 
 
