@@ -123,11 +123,20 @@ REDIS_URL = env_str("REDIS_URL", "")
 if REDIS_URL:
     CHANNEL_LAYERS = {
         "default": {
-            "BACKEND": "channels_redis.core.RedisChannelLayer",
-            # redis-py refuses a command outright ("Too many connections") once its pool
-            # is in use, 100 by default: a storm of reconnecting sockets needs more.
+            "BACKEND": "consulta.core.channel_layer.RedisChannelLayer",
             "CONFIG": {
-                "hosts": [{"address": REDIS_URL, "max_connections": env_int("REDIS_MAX_CONNECTIONS", 1000)}],
+                "hosts": [
+                    {
+                        "address": REDIS_URL,
+                        "max_connections": env_int("REDIS_MAX_CONNECTIONS", 100),
+                        # Seconds a command waits for a free connection of the pool.
+                        "timeout": 20,
+                        # Above channels-redis's 5 s blocking receive: redis-py 8's default of
+                        # 5 s cuts that receive off under load and takes the socket with it.
+                        "socket_timeout": 15,
+                        "socket_connect_timeout": 10,
+                    }
+                ],
             },
         }
     }
