@@ -35,12 +35,13 @@ class PatientSocket(CallSocket):
         self.consultation_id = consultation.pk
         await self.channel_layer.group_add(actions.events.patient_group(consultation.pk), self.channel_name)
         await self.accept()
-        await database_sync_to_async(actions.patient_presence)(consultation.pk, connected=True)
-        status = await database_sync_to_async(self._status)()
+        status = await database_sync_to_async(self._arrive)()
         if status is not None:
             await self.send_message(status)
 
-    def _status(self) -> Message | None:
+    def _arrive(self) -> Message | None:
+        # One trip to the database thread, not two: thousands reconnect at once after a worker dies.
+        actions.patient_presence(self.consultation_id, connected=True)
         consultation = self._consultation()
         return actions.patient_status(consultation) if consultation else None
 
