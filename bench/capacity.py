@@ -5,8 +5,8 @@ layer, temporary SQLite). At each step the clinic's queue grows to N waiting pat
 (direct inserts through `manage.py shell`) and each gets its own patient socket
 (/ws/patient/<token>/, Origin of the site), opened by bench/_swarm.py (its own process,
 the `websockets` asyncio client, bounded concurrency). Each socket sends a heartbeat
-every 25 s as the browser does (the server writes presence to the database on connect
-and on every heartbeat). Per step: sockets open, the worker's RSS (VmRSS) → bytes per
+every 25 s as the browser does (the server writes presence to the database on connect,
+and each worker writes the heartbeats in one batch every PRESENCE_FLUSH_SECONDS). Per step: sockets open, the worker's RSS (VmRSS) → bytes per
 connection, CPU of the worker over a quiet window (heartbeats only), heartbeat round
 trips, and the dashboard's latency: a logged-in dashboard socket subscribes, then
 patients enter through the real entry form; entry POST → `caller` event, p50/p99.
@@ -224,7 +224,7 @@ def run_stage(target: Target, steps: list[int], time_limit_s: float, window_s: f
             if opened["opened"]:
                 open_rate = opened["opened"] / max(opened["seconds"], 0.1)
             held += opened["opened"]
-            time.sleep(SETTLE_S)  # the last connects' presence writes
+            time.sleep(SETTLE_S)  # a measuring pause: the last connects' presence writes
             patients.command({"cmd": "stats"}, timeout_s=30)  # heartbeat round trips from here on
             cpu_before = {pid: cpu_seconds(pid) for pid in target.pids}
             busy_before, total_before = machine_busy()
