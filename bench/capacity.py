@@ -6,10 +6,11 @@ layer, temporary SQLite). At each step the clinic's queue grows to N waiting pat
 (/ws/patient/<token>/, Origin of the site), opened by bench/_swarm.py (its own process,
 the `websockets` asyncio client, bounded concurrency). Each socket sends a heartbeat
 every 25 s as the browser does (the server writes presence to the database on connect,
-and each worker writes the heartbeats in one batch every PRESENCE_FLUSH_SECONDS). Per step: sockets open, the worker's RSS (VmRSS) → bytes per
-connection, CPU of the worker over a quiet window (heartbeats only), heartbeat round
-trips, and the dashboard's latency: a logged-in dashboard socket subscribes, then
-patients enter through the real entry form; entry POST → `caller` event, p50/p99.
+and each worker writes the heartbeats in one batch every PRESENCE_FLUSH_SECONDS). Per
+step: sockets open, the worker's RSS (VmRSS) → bytes per connection, CPU of the worker
+over a quiet window (heartbeats only), heartbeat round trips, and the dashboard's
+latency: a logged-in dashboard socket subscribes, then patients enter through the real
+entry form; entry POST → `caller` event, p50/p99.
 Stepping stops at the time limit or once connections fail (and records where).
 
 OURS, stage 2: tests/e2e/cluster.py (PostgreSQL, Redis, two uvicorn workers): the

@@ -81,6 +81,9 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
+    # Under ASGI, everything above runs synchronously in the request's thread, without a
+    # hop to the event loop and back for each middleware hook: see its docstring.
+    "consulta.core.middleware.SynchronousStack",
     # Axes last, as its documentation asks: it answers locked-out logins.
     "axes.middleware.AxesMiddleware",
 ]
