@@ -121,6 +121,18 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "transaction_mode": "IMMEDIATE",
         "timeout": 20,
     }
+elif (
+    DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql"
+    and DATABASES["default"]["CONN_MAX_AGE"] == 0  # a pool or persistent connections, not both
+    and env_int("DB_POOL_MAX_SIZE", 10) > 0
+):
+    # Under ASGI every request and every socket's database step opens a connection, and a
+    # new PostgreSQL connection is a new server process: borrow one from a pool instead.
+    DATABASES["default"].setdefault("OPTIONS", {})["pool"] = {
+        "min_size": 2,
+        "max_size": env_int("DB_POOL_MAX_SIZE", 10),
+        "timeout": 20,  # seconds a request waits for a free connection
+    }
 
 REDIS_URL = env_str("REDIS_URL", "")
 if REDIS_URL:

@@ -1,4 +1,4 @@
-"""The Redis channel layer's pool, as the settings build it when REDIS_URL is set."""
+"""What the settings build for PostgreSQL and Redis, from DATABASE_URL and REDIS_URL (no server needed)."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[3]
 
-PROBE = """
+LAYER = """
 import json
 from channels.layers import get_channel_layer
 layer = get_channel_layer()
@@ -27,10 +27,18 @@ print(json.dumps({
 """
 
 
-def _layer_with(extra: dict[str, str]) -> dict[str, object]:
+DATABASE = """
+import json
+from django.conf import settings
+print(json.dumps(settings.DATABASES["default"]))
+"""
+
+
+def _probe(code: str, extra: dict[str, str]) -> dict[str, object]:
+    """Run `code` in a fresh process whose settings see `extra` in the environment; what it prints."""
     env = {**os.environ, "DJANGO_SETTINGS_MODULE": "consulta.settings", **extra}
     done = subprocess.run(
-        [sys.executable, "-c", "import django; django.setup()\n" + PROBE],
+        [sys.executable, "-c", "import django; django.setup()\n" + code],
         cwd=ROOT,
         env=env,
         capture_output=True,
@@ -43,7 +51,7 @@ def _layer_with(extra: dict[str, str]) -> dict[str, object]:
 
 
 def test_the_redis_layer_waits_for_a_free_connection_and_outlasts_its_own_blocking_receive() -> None:
-    layer = _layer_with({"REDIS_URL": "redis://127.0.0.1:6390/0", "REDIS_MAX_CONNECTIONS": "42"})
+    layer = _probe(LAYER, {"REDIS_URL": "redis://127.0.0.1:6390/0", "REDIS_MAX_CONNECTIONS": "42"})
 
     assert layer["layer"] == "consulta.core.channel_layer.RedisChannelLayer"
     # A full pool makes a command wait, not fail with "Too many connections".
@@ -55,3 +63,24 @@ def test_the_redis_layer_waits_for_a_free_connection_and_outlasts_its_own_blocki
     socket_timeout, receive_timeout = layer["socket_timeout"], layer["receive_timeout"]
     assert isinstance(socket_timeout, int | float) and isinstance(receive_timeout, int | float)
     assert socket_timeout > receive_timeout
+
+
+POSTGRES = "postgres://consulta@127.0.0.1:5432/consulta"
+
+
+def test_postgresql_connections_come_from_a_pool() -> None:
+    database = _probe(DATABASE, {"DATABASE_URL": POSTGRES, "DB_POOL_MAX_SIZE": "7", "DB_CONN_MAX_AGE": "0"})
+
+    options = database["OPTIONS"]
+    assert isinstance(options, dict)
+    assert options["pool"]["max_size"] == 7
+    assert database["CONN_MAX_AGE"] == 0
+
+
+def test_the_pool_gives_way_to_persistent_connections_or_to_zero() -> None:
+    # Django refuses both at once; and 0 turns the pool off.
+    for extra in ({"DB_CONN_MAX_AGE": "60"}, {"DB_POOL_MAX_SIZE": "0"}):
+        database = _probe(DATABASE, {"DATABASE_URL": POSTGRES, **extra})
+        options = database.get("OPTIONS") or {}
+        assert isinstance(options, dict)
+        assert "pool" not in options, extra
