@@ -6,6 +6,9 @@ import { CallSocket } from "./socket.js";
 import { CallTools } from "./tools.js";
 import { CallView } from "./view.js";
 
+// How long the server's messages wait for a camera still starting (see `held` below). Only a
+// permission prompt takes longer; the call then goes on without, and the tracks follow.
+const MEDIA_WAIT_MS = 1_500;
 // Error frames after which staying in the call is pointless → the screen's state.
 const FATAL_ERRORS = new Map([
   ["call_full", "full"],
@@ -18,7 +21,12 @@ const FATAL_ERRORS = new Map([
 // `canManage`: an account holder's call manager (ask others to mute, disconnect them).
 // `holdRoles`: whom that manager may put on hold (roles); `onHold({peerId, role, name})`
 // does it instead of the `manage` message (a waiting-area caller's HTTP hold action).
+// `localStream`: the page's camera and microphone (the page stops them), null without any,
+// or a promise of either, while the camera is still starting: the call then joins at once,
+// the tracks are the call's own (it stops them when it ends), and the connections are made
+// once they are there (or after MEDIA_WAIT_MS without them).
 // `speakerId`: the audio output chosen before the call, for every remote tile.
+// `onPeerState(peerId, connectionState)`: each connection's state, as its tile shows it.
 // `beforeJoin(socket)`: sends what must precede each join_call after a reconnect (a room
 // guest's knock, which the server answers "admitted" at once for a guest it remembers).
 export function startCall({
@@ -32,6 +40,7 @@ export function startCall({
   onHold = null,
   speakerId = null,
   beforeJoin = () => {},
+  onPeerState = () => {},
   onEnded = () => {},
   onError = () => {},
   onMessage = () => {},
@@ -43,9 +52,45 @@ export function startCall({
   let joined = false;
   let tools = null;
   const peerCount = () => mesh.peers.size;
+  const pending = typeof localStream?.then === "function" ? localStream : null;
+  const given = pending ? null : localStream;
   // Without camera or microphone the call still needs a stream, for devices switched on later.
-  const ownStream = localStream ? null : new MediaStream();
-  const stream = localStream ?? ownStream;
+  const ownStream = given ? null : new MediaStream();
+  const stream = given ?? ownStream;
+  // With the camera still starting, the server's messages wait here: the join, the welcome and
+  // the others' first offers cross the server meanwhile, and the connections are made with
+  // the tracks in them. A connection made before would need a second negotiation to send
+  // them when the other side offered first (an answer reuses addTrack's transceivers only).
+  let held = pending ? [] : null;
+  function release() {
+    const messages = held ?? [];
+    held = null;
+    for (const message of messages) received(message);
+  }
+
+  // The socket first: it connects (and a lent one joins) while the screen is being built;
+  // its messages are handled once startCall has returned, everything then in place.
+  const callbacks = {
+    onOpen: ({ reconnected }) => {
+      const join = { type: "join_call" };
+      // Resuming keeps our peer id, so the others' connections to us stay valid.
+      if (reconnected && mesh.peerId) join.resume = mesh.peerId;
+      if (reconnected) beforeJoin(socket);
+      socket.send(join);
+    },
+    onMessage: (message) => (held ? held.push(message) : received(message)),
+    onClose: (event, { final }) => {
+      if (final) finish(event.code === 1000 ? "ended" : "error", { reason: "closed", code: event.code });
+      else if (joined && !finished) view.setCallState("reconnecting");
+      lent?.onClose(event, { final });
+    },
+  };
+  if (shared) {
+    Object.assign(socket, callbacks);
+    socket.send({ type: "join_call" });
+  } else {
+    socket = new CallSocket(socketUrl, callbacks);
+  }
 
   const view = new CallView({
     container,
@@ -67,6 +112,7 @@ export function startCall({
     onPeerState: (peerId, state) => {
       view.setPeerState(peerId, state);
       tools?.peerState(peerId, state);
+      onPeerState(peerId, state);
     },
     onPeerLeft: (peerId) => {
       view.removePeer(peerId);
@@ -91,6 +137,21 @@ export function startCall({
     speakerId,
   });
 
+  if (pending) {
+    const waited = setTimeout(release, MEDIA_WAIT_MS);
+    pending
+      .then(async (late) => {
+        const tracks = late?.getTracks() ?? [];
+        if (finished) for (const track of tracks) track.stop();
+        else await tools.addTracks(tracks);
+      })
+      .catch((error) => finished || console.warn("Call: cannot use the camera or microphone", error))
+      .finally(() => {
+        clearTimeout(waited);
+        release();
+      });
+  }
+
   function sendMediaState({ audio, video }) {
     socket.send({ type: "media_state", audio, video });
   }
@@ -110,15 +171,20 @@ export function startCall({
   function received(message) {
     if (finished) return;
     switch (message.type) {
-      case "welcome":
+      case "welcome": {
+        const resumed = message.peer_id === mesh.peerId;
         joined = true;
         for (const peer of message.peers) if (peer.peer_id !== message.peer_id) view.upsertPeer(peer);
         mesh.handle(message);
         tools.joined(message);
         view.setCallState(message.peers.length ? "in_call" : "waiting");
-        // Covers a microphone muted before joining, and whatever was lost while reconnecting.
-        sendMediaState(view.mediaState);
+        // A new place starts with microphone and camera on (the server's default): say only
+        // what differs (muted before joining). A resumed place may hold what was lost while
+        // reconnecting: say it all. Not a message more while the first offers cross the server.
+        const media = view.mediaState;
+        if (resumed || !media.audio || !media.video) sendMediaState(media);
         return;
+      }
       case "peer_joined":
         if (message.peer.peer_id === mesh.peerId) return; // ourselves, should the server echo it
         view.upsertPeer(message.peer);
@@ -158,28 +224,6 @@ export function startCall({
       default:
         if (!tools.receive(message)) onMessage(message); // e.g. the patient's status and notices on the same socket
     }
-  }
-
-  const callbacks = {
-    onOpen: ({ reconnected }) => {
-      const join = { type: "join_call" };
-      // Resuming keeps our peer id, so the others' connections to us stay valid.
-      if (reconnected && mesh.peerId) join.resume = mesh.peerId;
-      if (reconnected) beforeJoin(socket);
-      socket.send(join);
-    },
-    onMessage: received,
-    onClose: (event, { final }) => {
-      if (final) finish(event.code === 1000 ? "ended" : "error", { reason: "closed", code: event.code });
-      else if (joined && !finished) view.setCallState("reconnecting");
-      lent?.onClose(event, { final });
-    },
-  };
-  if (shared) {
-    Object.assign(socket, callbacks);
-    socket.send({ type: "join_call" });
-  } else {
-    socket = new CallSocket(socketUrl, callbacks);
   }
 
   const handle = {

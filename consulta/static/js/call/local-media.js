@@ -60,6 +60,24 @@ export class LocalMedia {
     this.#onChange(this);
   }
 
+  // Tracks that come after the call began (the camera was still starting): each is sent in
+  // its kind's place, or put aside while the screen is shared. A device switched meanwhile
+  // was the person's choice: it stays, and the late track of that kind is stopped.
+  async addTracks(tracks) {
+    for (const track of tracks) {
+      const kind = track.kind;
+      const sharingVideo = kind === "video" && this.#screen;
+      if (this.#closed || (sharingVideo ? this.#camera : this.#current(kind))) {
+        track.stop();
+      } else if (sharingVideo) {
+        this.#camera = track; // sent when the sharing stops
+      } else {
+        await this.#send(kind, track);
+      }
+    }
+    this.#onChange(this);
+  }
+
   // Must run straight from a click: browsers only show the screen picker after one.
   async startShare() {
     if (this.#screen || this.#closed) return;

@@ -123,6 +123,11 @@ export class CallTools {
     this.#roster.setMedia(null, media);
   }
 
+  // The camera and microphone, ready after the call began (see startCall's localStream).
+  addTracks(tracks) {
+    return this.#media.addTracks(tracks);
+  }
+
   // Messages of the tools; returns whether it was one.
   receive(message) {
     switch (message.type) {

@@ -250,12 +250,15 @@ export class CallView {
 
   #play(video, stream) {
     const tracks = stream ? stream.getTracks().length : 0;
+    // Nothing until there is a track (no camera, or not yet): a <video> given a stream without
+    // tracks waits for data that never comes, and holds up the page's load event meanwhile.
+    const source = tracks ? stream : null;
     // A track added to the stream already shown (audio, then video) needs a reload to be sure it plays.
-    if (video.srcObject === stream && this.#shown.get(video) === tracks) return;
+    if (video.srcObject === source && this.#shown.get(video) === tracks) return;
     this.#shown.set(video, tracks);
-    video.srcObject = stream;
+    video.srcObject = source;
     // Autoplay may be refused until the person interacts; the next click or track retries.
-    if (stream) video.play().catch(() => {});
+    if (source) video.play().catch(() => {});
   }
 
   #count() {

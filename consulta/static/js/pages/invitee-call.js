@@ -1,19 +1,19 @@
 // An invited interpreter or relative: straight into the consultation's call.
 import { startCall } from "../call/call.js";
-import { getMedia, stopStream } from "../call/devices.js";
+import { getMedia } from "../call/devices.js";
 import { pageData } from "./page.js";
 
 const data = pageData();
 
-async function begin() {
-  const stream = await getMedia().catch(() => getMedia({ video: false }).catch(() => null));
+// The call joins while the camera starts; its tracks follow, and the call stops them when it
+// ends (startCall's localStream).
+function begin() {
   startCall({
     socketUrl: data.socketUrl,
     labels: data.labels,
     container: document.getElementById("call-view"),
-    localStream: stream,
+    localStream: getMedia().catch(() => getMedia({ video: false })).catch(() => null),
     onEnded: () => {
-      stopStream(stream);
       document.getElementById("call-ended").hidden = false;
     },
   });

@@ -2,7 +2,7 @@
 // data and elements). The host socket opens with the page: knocks show at once, before
 // anyone enters; "Enter the room" then starts the call on that same socket.
 import { startCall } from "../call/call.js";
-import { getMedia, stopStream } from "../call/devices.js";
+import { getMedia } from "../call/devices.js";
 import { el } from "../call/dom.js";
 import { CallSocket } from "../call/socket.js";
 import { format, pageData, postAction } from "./page.js";
@@ -18,7 +18,6 @@ const knockList = document.getElementById("knocks");
 const noKnocks = document.getElementById("no-knocks");
 const knocks = new Map(); // knock_id → {name, item}
 let call = null;
-let stream = null;
 
 // --- Knocks ----------------------------------------------------------------------------------
 
@@ -72,37 +71,31 @@ function onError(code, text) {
 // --- The room --------------------------------------------------------------------------------
 
 function roomClosed() {
-  call?.detach();
+  call?.detach(); // stops the camera and microphone too
   call = null;
-  stopStream(stream);
-  stream = null;
   lobby.hidden = true;
   callView.hidden = true;
   closed.hidden = false;
 }
 
-async function enterRoom() {
+function enterRoom() {
   enter.disabled = true;
   status.textContent = "";
-  try {
-    stream = await getMedia();
-  } catch {
-    stream = await getMedia({ video: false }).catch(() => null); // still there, by voice or just to listen
-  }
   lobby.hidden = true;
   callView.hidden = false;
   callView.replaceChildren();
+  // The call joins while the camera starts; its tracks follow, and the call stops them when
+  // it ends (startCall's localStream). Without a camera: by voice, or just to listen.
+  const media = getMedia().catch(() => getMedia({ video: false })).catch(() => null);
   call = startCall({
     socket,
     labels: L,
     container: callView,
-    localStream: stream,
+    localStream: media,
     canManage: data.canManage,
     holdRoles: ["guest"], // back to the door: they knock again, and a host lets them in again
     onEnded: ({ reason }) => {
       call = null;
-      stopStream(stream);
-      stream = null;
       if (reason === "left") location.assign(data.leaveUrl);
       else if (reason === "call_ended" || reason === "ended") roomClosed();
       else if (reason === "call_full") {

@@ -1,7 +1,7 @@
 // A team member's call with a caller: the video call, the caller's details and the
 // actions on them, and the other waiting callers who can be added to this call.
 import { startCall } from "../call/call.js";
-import { getMedia, stopStream } from "../call/devices.js";
+import { getMedia } from "../call/devices.js";
 import { CallSocket } from "../call/socket.js";
 import { format, pageData, postAction } from "./page.js";
 import { QueueState } from "./queue-state.js";
@@ -11,29 +11,29 @@ const L = data.labels;
 const status = document.getElementById("call-status");
 const ended = document.getElementById("call-ended");
 const mini = document.getElementById("queue-mini");
-let stream = null;
 let call = null;
 
-async function begin() {
-  try {
-    stream = await getMedia();
-  } catch {
-    stream = await getMedia({ video: false }).catch(() => null);
-  }
+// The camera and the call start together: the socket opens and joins while the camera is
+// still starting, so that the connection to the caller is negotiated meanwhile; the tracks
+// follow when they come, and the call stops them when it ends (startCall's localStream).
+function begin() {
+  const media = getMedia().catch(() => getMedia({ video: false })).catch(() => null);
   call = startCall({
     socketUrl: data.socketUrl,
     labels: L,
     container: document.getElementById("call-view"),
-    localStream: stream,
+    localStream: media,
     canManage: true, // every team member is an account holder: the call manager is theirs
     // A caller in this call goes on hold (back to their waiting screen) through `manage`.
     holdRoles: ["patient"],
+    onPeerState: (peerId, state) => state === "connected" && openQueue(),
     onEnded: ({ reason }) => {
-      stopStream(stream);
+      openQueue();
       if (reason === "call_ended") ended.hidden = false;
       else if (reason === "left") location.assign(data.dashboardUrl);
     },
     onError: (code, text) => {
+      openQueue();
       status.textContent = text;
     },
   });
@@ -97,16 +97,23 @@ function renderQueue() {
     mini.append(li);
   }
 }
-const queueSocket = new CallSocket(data.queueSocketUrl, {
-  onOpen: () => queueSocket.send({ type: "subscribe" }),
-  onMessage: (message) => {
-    if (message.type === "snapshot") queue.replace(message.callers);
-    else if (message.type === "caller") queue.apply(message.caller);
-    else if (message.type === "caller_removed") queue.remove(message.id, message.version);
-    else return;
-    renderQueue();
-  },
-});
+// Once the first connection is up (or the call could not be, or after QUEUE_AFTER_MS): the
+// list can wait, the call's join and its first picture cannot.
+const QUEUE_AFTER_MS = 3_000;
+let queueSocket = null;
+function openQueue() {
+  queueSocket ??= new CallSocket(data.queueSocketUrl, {
+    onOpen: () => queueSocket.send({ type: "subscribe" }),
+    onMessage: (message) => {
+      if (message.type === "snapshot") queue.replace(message.callers);
+      else if (message.type === "caller") queue.apply(message.caller);
+      else if (message.type === "caller_removed") queue.remove(message.id, message.version);
+      else return;
+      renderQueue();
+    },
+  });
+}
 
 window.addEventListener("pagehide", () => call?.leave());
 begin();
+setTimeout(openQueue, QUEUE_AFTER_MS);
