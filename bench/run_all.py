@@ -21,7 +21,7 @@ from bench import _report
 from bench._common import ROOT, log
 
 BENCH_DIR = ROOT / "bench"
-TIMEOUT_S = 1200  # per benchmark; each also bounds its own loops in count and time
+TIMEOUT_S = 1500  # per benchmark; each also bounds its own loops in count and time
 SETTLE_POLL_S = 5
 
 
