@@ -13,6 +13,7 @@ from __future__ import annotations
 import functools
 import posixpath
 import re
+from typing import Any
 
 from django import template
 from django.conf import settings
@@ -70,7 +71,8 @@ def module_links(context: template.Context, entry: str, rel: str = "modulepreloa
     if rel not in RELS:
         raise template.TemplateSyntaxError(f"module_links: rel must be one of {sorted(RELS)}")
     # Each module once per page: a prefetch of one already preloaded would fetch it twice.
-    linked: set[str] = context.render_context.setdefault("module_links", set())
+    render: Any = context.render_context  # django-stubs types its values as the template engine's own
+    linked: set[str] = render.setdefault("module_links", set())
     paths = [path for path in module_graph(entry) if path not in linked]
     linked.update(paths)
     return format_html_join("", '<link rel="{}" href="{}">', ((rel, static(path)) for path in paths))
