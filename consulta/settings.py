@@ -157,7 +157,7 @@ if REDIS_URL:
     }
 else:
     # One process only: fine for the demo and the tests, not for scale-out.
-    CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
+    CHANNEL_LAYERS = {"default": {"BACKEND": "consulta.core.channel_layer.InMemoryChannelLayer"}}
 
 AUTH_USER_MODEL = "accounts.User"
 AUTHENTICATION_BACKENDS = [
