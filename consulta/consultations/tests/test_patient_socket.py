@@ -316,13 +316,19 @@ async def _last_seen_after(pk: int, when: datetime, within: float = 5.0) -> Cons
         await asyncio.sleep(0.25)
 
 
+async def _seen_long_ago(*consultations: Consultation) -> datetime:
+    """Set their last_seen_at half an hour back; that time."""
+    long_ago = timezone.now() - timedelta(minutes=30)
+    await run(Consultation.objects.filter(pk__in=[c.pk for c in consultations]).update)(last_seen_at=long_ago)
+    return long_ago
+
+
 async def test_heartbeat_gets_an_ack_and_refreshes_last_seen_with_the_next_batch(
     sockets: Sockets, astrid: Consultation, settings: Any
 ) -> None:
     settings.PRESENCE_FLUSH_SECONDS = 1
     socket_a, _ = await sockets.patient(astrid)
-    long_ago = timezone.now() - timedelta(minutes=30)
-    await run(Consultation.objects.filter(pk=astrid.pk).update)(last_seen_at=long_ago)
+    long_ago = await _seen_long_ago(astrid)
 
     assert await ask(socket_a, {"type": "heartbeat"}) == {"type": "heartbeat_ack"}
     assert (await run(Consultation.objects.get)(pk=astrid.pk)).last_seen_at == long_ago  # not yet: batched
@@ -338,8 +344,7 @@ async def test_heartbeats_of_many_patients_are_one_write(
     settings.PRESENCE_FLUSH_SECONDS = 1
     socket_a, _ = await sockets.patient(astrid)
     socket_b, _ = await sockets.patient(bertil)
-    long_ago = timezone.now() - timedelta(minutes=30)
-    await run(Consultation.objects.filter(pk__in=[astrid.pk, bertil.pk]).update)(last_seen_at=long_ago)
+    long_ago = await _seen_long_ago(astrid, bertil)
 
     assert await ask(socket_a, {"type": "heartbeat"}) == {"type": "heartbeat_ack"}
     assert await ask(socket_b, {"type": "heartbeat"}) == {"type": "heartbeat_ack"}
@@ -356,8 +361,7 @@ async def test_a_heartbeat_waiting_for_its_batch_does_not_outlive_the_socket(
 ) -> None:
     settings.PRESENCE_FLUSH_SECONDS = 1
     socket_a, _ = await sockets.patient(astrid)
-    long_ago = timezone.now() - timedelta(minutes=30)
-    await run(Consultation.objects.filter(pk=astrid.pk).update)(last_seen_at=long_ago)
+    await _seen_long_ago(astrid)
     assert await ask(socket_a, {"type": "heartbeat"}) == {"type": "heartbeat_ack"}
 
     await socket_a.disconnect()
@@ -374,8 +378,7 @@ async def test_with_no_batching_a_heartbeat_is_written_at_once(
 ) -> None:
     settings.PRESENCE_FLUSH_SECONDS = 0
     socket_a, _ = await sockets.patient(astrid)
-    long_ago = timezone.now() - timedelta(minutes=30)
-    await run(Consultation.objects.filter(pk=astrid.pk).update)(last_seen_at=long_ago)
+    long_ago = await _seen_long_ago(astrid)
 
     assert await ask(socket_a, {"type": "heartbeat"}) == {"type": "heartbeat_ack"}
 
