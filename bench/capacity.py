@@ -455,33 +455,47 @@ def baseline_stage(
 # --- Rows ------------------------------------------------------------------------------------
 
 
+TARGET_TEXT = f"{TARGET_WAITING:,} waiting with dashboard p99 < {TARGET_P99_MS:g} ms"
+
+
+def _step_rows(step: dict[str, Any], base: dict[str, Any], labels: dict[str, str]) -> list[dict[str, Any]]:
+    """One step's rows beside the bare server's at the same N; `labels` name them ({n} filled in)."""
+    n = step["n"]
+    upd, bupd = step["update_ms"], base.get("update_ms", {})
+    target = None
+    if n == TARGET_WAITING:
+        met = step["alive"] >= TARGET_WAITING and (upd.get("p99") or 1e9) < TARGET_P99_MS
+        target = {"text": TARGET_TEXT, "met": met}
+    return [
+        row(labels["held"].format(n=n), step["alive"], base.get("alive"), unit="count"),
+        row(labels["rss"].format(n=n), step["bytes_per_connection"], base.get("bytes_per_connection"), unit="bytes"),
+        row(labels["cpu"].format(n=n), step["cpu_percent"], base.get("cpu_percent"), unit="%"),
+        row(labels["p50"].format(n=n), upd.get("p50"), bupd.get("p50")),
+        row(labels["p99"].format(n=n), upd.get("p99"), bupd.get("p99"), target=target),
+    ]
+
+
+ONE_WORKER = {
+    "held": "one worker: sockets held of {n} opened",
+    "rss": "one worker: RSS per connection at {n}",
+    "cpu": "one worker: CPU with {n} heartbeating",
+    "p50": "one worker: entry → dashboard p50 at {n} sockets",
+    "p99": "one worker: entry → dashboard p99 at {n} sockets",
+}
+TWO_WORKERS = {
+    "held": "two workers + Redis: sockets held of {n}",
+    "rss": "two workers + Redis: RSS per connection at {n}",
+    "cpu": "two workers + Redis: CPU (both) at {n}",
+    "p50": "two workers + Redis: entry → dashboard p50 at {n}",
+    "p99": "two workers + Redis: entry → dashboard p99 at {n}",
+}
+
+
 def _rows(one: dict[str, Any], base: dict[str, Any], two: dict[str, Any]) -> list[dict[str, Any]]:
     rows: list[dict[str, Any]] = []
     base_by_n = {s["n"]: s for s in base.get("steps", [])}
     for step in one.get("steps", []):
-        n = step["n"]
-        b = base_by_n.get(n, {})
-        rows.append(row(f"one worker: sockets held of {n} opened", step["alive"], b.get("alive"), unit="count"))
-        rows.append(
-            row(
-                f"one worker: RSS per connection at {n}",
-                step["bytes_per_connection"],
-                b.get("bytes_per_connection"),
-                unit="bytes",
-            )
-        )
-        rows.append(row(f"one worker: CPU with {n} heartbeating", step["cpu_percent"], b.get("cpu_percent"), unit="%"))
-        upd, bupd = step["update_ms"], b.get("update_ms", {})
-        rows.append(row(f"one worker: entry → dashboard p50 at {n} sockets", upd.get("p50"), bupd.get("p50")))
-        target = None
-        if n == TARGET_WAITING:
-            target = {
-                "text": f"{TARGET_WAITING:,} waiting with dashboard p99 < {TARGET_P99_MS:g} ms",
-                "met": step["alive"] >= TARGET_WAITING and (upd.get("p99") or 1e9) < TARGET_P99_MS,
-            }
-        rows.append(
-            row(f"one worker: entry → dashboard p99 at {n} sockets", upd.get("p99"), bupd.get("p99"), target=target)
-        )
+        rows += _step_rows(step, base_by_n.get(step["n"], {}), ONE_WORKER)
     if not any(s["n"] == TARGET_WAITING for s in one.get("steps", [])):
         rows.append(
             row(
@@ -489,33 +503,11 @@ def _rows(one: dict[str, Any], base: dict[str, Any], two: dict[str, Any]) -> lis
                 one.get("largest_held"),
                 base.get("largest_held"),
                 unit="count",
-                target={"text": f"{TARGET_WAITING:,} waiting with dashboard p99 < {TARGET_P99_MS:g} ms", "met": False},
+                target={"text": TARGET_TEXT, "met": False},
             )
         )
     for step in two.get("steps", []):
-        n = step["n"]
-        b = base_by_n.get(n, {})
-        upd, bupd = step["update_ms"], b.get("update_ms", {})
-        rows.append(row(f"two workers + Redis: sockets held of {n}", step["alive"], b.get("alive"), unit="count"))
-        rows.append(
-            row(
-                f"two workers + Redis: RSS per connection at {n}",
-                step["bytes_per_connection"],
-                b.get("bytes_per_connection"),
-                unit="bytes",
-            )
-        )
-        rows.append(row(f"two workers + Redis: CPU (both) at {n}", step["cpu_percent"], b.get("cpu_percent"), unit="%"))
-        rows.append(row(f"two workers + Redis: entry → dashboard p50 at {n}", upd.get("p50"), bupd.get("p50")))
-        target = None
-        if n == TARGET_WAITING:
-            target = {
-                "text": f"{TARGET_WAITING:,} waiting with dashboard p99 < {TARGET_P99_MS:g} ms",
-                "met": step["alive"] >= TARGET_WAITING and (upd.get("p99") or 1e9) < TARGET_P99_MS,
-            }
-        rows.append(
-            row(f"two workers + Redis: entry → dashboard p99 at {n}", upd.get("p99"), bupd.get("p99"), target=target)
-        )
+        rows += _step_rows(step, base_by_n.get(step["n"], {}), TWO_WORKERS)
     return rows
 
 
