@@ -59,6 +59,13 @@ async def heartbeat(consultation_id: int) -> None:
         _batch().add(consultation_id)
 
 
+async def written() -> None:
+    """Wait until the batch under way, if any, is in the database."""
+    writer = _batch().writer
+    if writer is not None:
+        await writer
+
+
 def forget(consultation_id: int) -> None:
     """The socket closed: a heartbeat still waiting must not mark the patient connected again."""
     _batch().pending.discard(consultation_id)

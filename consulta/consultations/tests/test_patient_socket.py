@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import asyncio
 import json
 import logging
-import time
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -14,7 +12,7 @@ from django.utils import timezone
 
 from consulta.calls.consumers import MAX_ERRORS
 from consulta.calls.messages import MAX_FRAME_BYTES
-from consulta.consultations import actions
+from consulta.consultations import actions, presence
 from consulta.consultations.models import Consultation, ConsultationRecord, Outcome
 from consulta.consultations.tests.sockets import (
     Frame,
@@ -306,16 +304,6 @@ async def test_repeated_abuse_closes_the_socket_with_4400(sockets: Sockets, astr
 # --- Heartbeat and presence -------------------------------------------------------------------------
 
 
-async def _last_seen_after(pk: int, when: datetime, within: float = 5.0) -> Consultation:
-    """The consultation once its last_seen_at is later than `when` (polled, bounded)."""
-    deadline = time.monotonic() + within
-    while True:
-        consultation = await run(Consultation.objects.get)(pk=pk)
-        if consultation.last_seen_at > when or time.monotonic() > deadline:
-            return consultation
-        await asyncio.sleep(0.25)
-
-
 async def _seen_long_ago(*consultations: Consultation) -> datetime:
     """Set their last_seen_at half an hour back; that time."""
     long_ago = timezone.now() - timedelta(minutes=30)
@@ -333,7 +321,8 @@ async def test_heartbeat_gets_an_ack_and_refreshes_last_seen_with_the_next_batch
     assert await ask(socket_a, {"type": "heartbeat"}) == {"type": "heartbeat_ack"}
     assert (await run(Consultation.objects.get)(pk=astrid.pk)).last_seen_at == long_ago  # not yet: batched
 
-    refreshed = await _last_seen_after(astrid.pk, long_ago)
+    await presence.written()
+    refreshed = await run(Consultation.objects.get)(pk=astrid.pk)
     assert refreshed.last_seen_at > long_ago + timedelta(minutes=29)
     assert refreshed.connected is True
 
@@ -350,8 +339,9 @@ async def test_heartbeats_of_many_patients_are_one_write(
     assert await ask(socket_b, {"type": "heartbeat"}) == {"type": "heartbeat_ack"}
     assert await ask(socket_a, {"type": "heartbeat"}) == {"type": "heartbeat_ack"}
 
-    a = await _last_seen_after(astrid.pk, long_ago)
-    b = await _last_seen_after(bertil.pk, long_ago)
+    await presence.written()
+    a = await run(Consultation.objects.get)(pk=astrid.pk)
+    b = await run(Consultation.objects.get)(pk=bertil.pk)
     assert a.last_seen_at == b.last_seen_at  # one UPDATE, one timestamp
     assert a.last_seen_at > long_ago + timedelta(minutes=29)
 
@@ -366,7 +356,7 @@ async def test_a_heartbeat_waiting_for_its_batch_does_not_outlive_the_socket(
 
     await socket_a.disconnect()
     gone = await run(Consultation.objects.get)(pk=astrid.pk)
-    await asyncio.sleep(1.5)  # a measuring window: the batch's time has passed
+    await presence.written()  # the batch's time has passed
 
     after = await run(Consultation.objects.get)(pk=astrid.pk)
     assert after.connected is False  # the forgotten heartbeat did not bring her back
