@@ -6,8 +6,14 @@ VENV := .venv
 BIN := $(VENV)/bin
 export ALLOWED_HOSTS ?= $(HOST),127.0.0.1,localhost
 export BASE_URL ?= http://$(HOST):$(PORT)
+# The settings refuse to start without a secret key: the demo makes its own, random, on first
+# run (target below), readable by its owner only. Every manage.py and uvicorn below reads it.
+export SECRET_KEY_FILE ?= $(CURDIR)/var/secret_key
+# uvicorn refuses larger WebSocket frames before the application sees them (close 1009):
+# MAX_FRAME_BYTES of consulta/calls/messages.py, as in deploy/consulta@.service.
+WS_MAX_SIZE := 65536
 
-.PHONY: run test lint typecheck pytest system-deps services static messages bench clean
+.PHONY: run test lint typecheck pytest system-deps services static messages bench clean secret-key
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -21,15 +27,24 @@ $(VENV)/.dev-deps: requirements.txt requirements-dev.txt | $(BIN)/python
 	$(BIN)/pip install --quiet -r requirements-dev.txt
 	touch $@ $(VENV)/.run-deps
 
-static: $(VENV)/.run-deps
+# Made only when missing: a second `make run` keeps the key, and so the sessions and links.
+$(SECRET_KEY_FILE):
+	@mkdir -p $(dir $@)
+	@umask 077 && $(PYTHON) -c 'import secrets; print(secrets.token_urlsafe(50))' > $@.tmp
+	@chmod 600 $@.tmp && mv $@.tmp $@
+	@echo "Made a random secret key in $@ (keep it private; delete it to make a new one)."
+
+secret-key: $(SECRET_KEY_FILE)
+
+static: $(VENV)/.run-deps | $(SECRET_KEY_FILE)
 	mkdir -p var
 	$(BIN)/python manage.py collectstatic --noinput --verbosity 0
 
 run: static
 	$(BIN)/python manage.py migrate --noinput --verbosity 0
 	$(BIN)/python manage.py seed_demo --if-empty --base-url $(BASE_URL)
-	@echo "Consulta is serving on $(BASE_URL) (HTTP and WebSocket). Stop it with Ctrl+C."
-	$(BIN)/uvicorn consulta.asgi:application --host $(HOST) --port $(PORT) --no-server-header --lifespan off
+	@echo "Consulta is serving on $(BASE_URL) (HTTP and WebSocket), with its background worker. Stop it with Ctrl+C."
+	$(BIN)/python -m consulta.core.serve consulta.asgi:application --host $(HOST) --port $(PORT) --no-server-header --lifespan off --no-proxy-headers --ws-max-size $(WS_MAX_SIZE)
 
 # Debian's Chromium for the browser tests, gettext for the catalogue check, nginx for the
 # scale-out tests. policy-rc.d keeps apt from starting nginx's default site on port 80.
@@ -66,7 +81,7 @@ pytest: $(VENV)/.dev-deps system-deps services static
 test: lint typecheck pytest
 
 # Regenerate the translation catalogues after changing user-facing strings.
-messages: $(VENV)/.dev-deps
+messages: $(VENV)/.dev-deps | $(SECRET_KEY_FILE)
 	cd consulta && ../$(BIN)/django-admin makemessages --locale sv --no-location --no-obsolete
 	cd consulta && ../$(BIN)/django-admin makemessages --locale sv --domain djangojs --no-location --no-obsolete --ignore 'static/vendor/*'
 	cd consulta && ../$(BIN)/django-admin compilemessages

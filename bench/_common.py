@@ -340,9 +340,7 @@ def bare_asgi_server() -> Iterator[str]:
         live.HOST,
         "--port",
         str(port),
-        "--no-server-header",
-        "--lifespan",
-        "off",
+        *live.UVICORN_OPTIONS,
         "--log-level",
         "warning",
     ]

@@ -14,6 +14,7 @@ from pathlib import Path
 import dj_database_url
 import django_stubs_ext
 from csp.constants import NONE, SELF
+from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
 # Lets typed generics such as ModelForm[Clinic] run, not only type-check.
@@ -43,9 +44,33 @@ def env_list(name: str, default: str) -> list[str]:
     return [item.strip() for item in env_str(name, default).split(",") if item.strip()]
 
 
+def secret_key() -> str:
+    """SECRET_KEY, or the contents of the file SECRET_KEY_FILE names; without either, no start.
+
+    There is no fallback key: a known key would sign sessions, password-reset links and
+    patients' links that anyone could forge. `make run` makes a random one in var/secret_key.
+    """
+    key = os.environ.get("SECRET_KEY", "").strip()
+    if key:
+        return key
+    path = os.environ.get("SECRET_KEY_FILE", "").strip()
+    if path:
+        try:
+            key = Path(path).read_text(encoding="utf-8").strip()
+        except OSError as error:
+            raise ImproperlyConfigured(f"SECRET_KEY_FILE names {path!r}, which cannot be read: {error}.") from None
+        if not key:
+            raise ImproperlyConfigured(f"SECRET_KEY_FILE names {path!r}, which is empty.")
+        return key
+    raise ImproperlyConfigured(
+        "No secret key: set SECRET_KEY to a long random string, or SECRET_KEY_FILE to the path of a file "
+        "holding one (for example: python3 -c 'import secrets; print(secrets.token_urlsafe(50))' "
+        "> /etc/consulta/secret_key). `make run` makes its own in var/secret_key."
+    )
+
+
 DEBUG = env_bool("DEBUG", False)
-# The demo key only serves the embedded demo; production sets SECRET_KEY.
-SECRET_KEY = env_str("SECRET_KEY", "consulta-demo-only-insecure-key-change-me-in-production")
+SECRET_KEY = secret_key()
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "127.0.0.1,localhost")
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", "")
 SITE_NAME = env_str("SITE_NAME", "Consulta")
@@ -62,6 +87,8 @@ INSTALLED_APPS = [
     "channels",
     "axes",
     "csp",
+    "django_tasks",  # the background worker (Django's task framework); see the TASKS block
+    "django_tasks_db",
     "consulta.core",
     "consulta.accounts",
     "consulta.organisations",
@@ -72,7 +99,11 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Permissions-Policy: camera, microphone and screen capture for this site only (PERMISSIONS_POLICY).
+    "django_permissions_policy.PermissionsPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Cache-Control: no-store on everything below WhiteNoise (every page; static files keep theirs).
+    "consulta.core.middleware.NoStore",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -117,7 +148,9 @@ DATABASES = {
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # WAL lets the dashboard read while a patient's entry is written.
     DATABASES["default"]["OPTIONS"] = {
-        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+        # secure_delete: a deleted row's bytes (a patient's name, phone, answers) are overwritten
+        # with zeros, not left readable in the file's free space.
+        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA secure_delete=ON;",
         "transaction_mode": "IMMEDIATE",
         "timeout": 20,
     }
@@ -195,10 +228,29 @@ AXES_LOCKOUT_TEMPLATE = "accounts/locked_out.html"
 AXES_RESET_ON_SUCCESS = True
 AXES_VERBOSE = False
 AXES_ENABLED = env_bool("LOGIN_THROTTLING", True)
+# `manage.py cleanup` deletes login records (axes' attempts, logins, failures) older than this.
+LOGIN_RECORD_RETENTION_DAYS = env_int("LOGIN_RECORD_RETENTION_DAYS", 30)
+# ... and the rows of finished background tasks (an e-mail's subject and recipients) older than this.
+TASK_RECORD_RETENTION_DAYS = env_int("TASK_RECORD_RETENTION_DAYS", 7)
+
+# Behind nginx (or another proxy) that ends TLS: trust its X-Forwarded-Proto, send plain-HTTP
+# visitors to HTTPS, and tell browsers to come back over HTTPS only (HSTS).
+BEHIND_TLS_PROXY = env_bool("BEHIND_TLS_PROXY", False)
+SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if BEHIND_TLS_PROXY else None
+SECURE_SSL_REDIRECT = BEHIND_TLS_PROXY
+# The proxy's health checks reach a worker over plain HTTP, without X-Forwarded-Proto.
+SECURE_REDIRECT_EXEMPT = [r"^health/$"]
+SECURE_HSTS_SECONDS = env_int("HSTS_SECONDS", 365 * 24 * 60 * 60) if BEHIND_TLS_PROXY else 0
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("HSTS_INCLUDE_SUBDOMAINS", True)
+# Preloading is a promise to browsers' built-in lists that takes months to undo: opt in only.
+SECURE_HSTS_PRELOAD = env_bool("HSTS_PRELOAD", False)
+if not SECURE_HSTS_PRELOAD:
+    # check --deploy's "you have not set SECURE_HSTS_PRELOAD": off by choice, see above.
+    SILENCED_SYSTEM_CHECKS = ["security.W021"]
 
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
-SESSION_COOKIE_SECURE = env_bool("SECURE_COOKIES", False)
+SESSION_COOKIE_SECURE = env_bool("SECURE_COOKIES", BEHIND_TLS_PROXY)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
 CSRF_COOKIE_SAMESITE = "Lax"
 SESSION_COOKIE_AGE = env_int("SESSION_COOKIE_AGE", 60 * 60 * 12)
@@ -206,7 +258,44 @@ X_FRAME_OPTIONS = "DENY"
 SECURE_REFERRER_POLICY = "same-origin"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
-SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if env_bool("BEHIND_TLS_PROXY", False) else None
+# The browser features a page may use: the call's camera, microphone, screen sharing and speaker
+# choice, for this site's own pages only (no frame, no other origin); everything else of note off.
+# The clipboard keeps the browser's default (this site only, reading behind a permission prompt):
+# the browser tests read what a copy field put there.
+PERMISSIONS_POLICY: dict[str, list[str]] = {
+    **{feature: ["self"] for feature in ("camera", "microphone", "display-capture", "speaker-selection")},
+    **{feature: ["self"] for feature in ("autoplay", "fullscreen", "picture-in-picture")},
+    **{
+        feature: []
+        for feature in (
+            "accelerometer",
+            "ambient-light-sensor",
+            "bluetooth",
+            "browsing-topics",
+            "encrypted-media",
+            "gamepad",
+            "geolocation",
+            "gyroscope",
+            "hid",
+            "identity-credentials-get",
+            "idle-detection",
+            "interest-cohort",
+            "local-fonts",
+            "magnetometer",
+            "midi",
+            "otp-credentials",
+            "payment",
+            "publickey-credentials-create",
+            "publickey-credentials-get",
+            "screen-wake-lock",
+            "serial",
+            "storage-access",
+            "usb",
+            "window-management",
+            "xr-spatial-tracking",
+        )
+    },
+}
 
 # A strict policy: nothing inline, nothing from elsewhere.
 CONTENT_SECURITY_POLICY = {
@@ -249,6 +338,28 @@ EMAIL_HOST_PASSWORD = env_str("EMAIL_HOST_PASSWORD", "")
 EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "Consulta <no-reply@consulta.invalid>")
 
+# --- The background worker (django-tasks, database backend) ---------------------------------
+# Slow work (e-mail first) leaves the request: it is stored as a task row in the database and
+# run by `manage.py worker` (started beside the server by `make run`; deploy/consulta-worker.service).
+# TASKS_BACKEND=immediate runs each task at once in the process that enqueued it, for special
+# cases only (a one-off script without a worker). See consulta/core/tasks.py.
+TASKS_BACKEND = env_str("TASKS_BACKEND", "database")
+_TASK_BACKENDS = {
+    "database": "django_tasks_db.DatabaseBackend",
+    "immediate": "django_tasks.backends.immediate.ImmediateBackend",
+}
+if TASKS_BACKEND not in _TASK_BACKENDS:
+    raise ImproperlyConfigured(f"TASKS_BACKEND must be one of {', '.join(_TASK_BACKENDS)}, not {TASKS_BACKEND!r}.")
+TASKS = {"default": {"BACKEND": _TASK_BACKENDS[TASKS_BACKEND]}}
+# A task still marked running this long after it started belongs to a worker that died
+# (kill -9, a lost machine): it is run again. Keep it above the longest task.
+TASKS_RUNNING_TIMEOUT = env_int("TASKS_RUNNING_TIMEOUT", 600)
+# Seconds an SMTP connection may wait (Django's default waits for ever and stalls the worker).
+EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT", 30)
+# Attempts to send one e-mail, the first retry EMAIL_RETRY_SECONDS later, each further one twice as late.
+EMAIL_SEND_ATTEMPTS = env_int("EMAIL_SEND_ATTEMPTS", 5)
+EMAIL_RETRY_SECONDS = env_int("EMAIL_RETRY_SECONDS", 30)
+
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 LOGGING = {
@@ -263,7 +374,8 @@ LOGGING = {
 STUN_URLS = env_list("STUN_URLS", "")
 TURN_URLS = env_list("TURN_URLS", "")
 TURN_SECRET = env_str("TURN_SECRET", "")
-TURN_CREDENTIAL_TTL = env_int("TURN_CREDENTIAL_TTL", 6 * 60 * 60)
+# Seconds a TURN credential is valid: long enough for a consultation, not a day of them.
+TURN_CREDENTIAL_TTL = env_int("TURN_CREDENTIAL_TTL", 2 * 60 * 60)
 # A patient whose connection drops keeps their place this long.
 PATIENT_RECONNECT_GRACE_SECONDS = env_int("PATIENT_RECONNECT_GRACE_SECONDS", 120)
 # Patients' heartbeats are written in one batch per worker this often (0: each at once).
@@ -274,3 +386,52 @@ PARTICIPANT_TIMEOUT_SECONDS = env_int("PARTICIPANT_TIMEOUT_SECONDS", 75)
 PHONE_REGION = env_str("PHONE_REGION", "SE")
 # How long a link inviting someone into a running consultation's call stays valid.
 CALL_INVITE_HOURS = env_int("CALL_INVITE_HOURS", 12)
+# How long a one-click link (a known patient's details kept for their entry form) stays valid.
+PREFILL_LINK_HOURS = env_int("PREFILL_LINK_HOURS", 72)
+
+# --- Rate limits and client addresses (consulta/core/ratelimit.py, consulta/core/client.py) ---
+# See docs/configuration.md. Each rule: RATE_LIMIT_<RULE> with one or more rates in the notation
+# of the `limits` library ("10/10minutes", "20/minute;100/hour"); "0" or "" switches it off.
+RATE_LIMITS_ENABLED = env_bool("RATE_LIMITS_ENABLED", True)
+RATE_LIMIT_DEFAULTS = {
+    # A care home or hospital ward sends every patient from one NAT address: room for a busy
+    # morning there, nowhere near the 1,500 fake patients in 10 s that one script managed.
+    "patient_entry_address": "30/10minutes",
+    # Every address together; the waiting area's size is capped by WAITING_AREA_MAX_CALLERS too.
+    "patient_entry_clinic": "300/10minutes",
+    # A call holds at most 6 people, a guest link is knocked on by a handful per meeting.
+    "knock_link": "30/10minutes",
+    "knock_address": "20/10minutes",
+    # Every socket kind, from one address: reconnects of a whole ward's flaky Wi-Fi.
+    "socket_connect_address": "120/minute",
+    # Per socket: a 6-person call's ICE burst is ~100 signal messages in a second; twice that.
+    "socket_messages": "200/10seconds",
+    # Per socket: a person types a chat line every couple of seconds at most.
+    "chat_messages": "30/minute",
+    "password_reset_address": "10/hour",
+    "password_reset_account": "3/hour",
+    # A clinic admin inviting a whole team in one sitting.
+    "invitation_email_address": "60/hour",
+    "invitation_email_account": "30/hour",
+}
+
+
+def _rate_limits() -> dict[str, str]:
+    from django.core.exceptions import ImproperlyConfigured
+    from limits import parse_many
+
+    rates = {rule: env_str(f"RATE_LIMIT_{rule.upper()}", default) for rule, default in RATE_LIMIT_DEFAULTS.items()}
+    for rule, rate in rates.items():
+        if rate.strip() not in {"", "0"}:
+            try:
+                parse_many(rate)
+            except ValueError as error:
+                raise ImproperlyConfigured(f"RATE_LIMIT_{rule.upper()}={rate!r} is not a rate: {error}") from error
+    return rates
+
+
+RATE_LIMITS = _rate_limits()
+# Callers waiting (not yet finished) in one clinic's waiting area at most; 0: no cap.
+WAITING_AREA_MAX_CALLERS = env_int("WAITING_AREA_MAX_CALLERS", 200)
+# Proxies (IPs or CIDRs) whose X-Forwarded-For is believed: nginx on the same host is 127.0.0.1.
+TRUSTED_PROXIES = env_list("TRUSTED_PROXIES", "")

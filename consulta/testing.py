@@ -32,10 +32,16 @@ registered for the whole project by the root `conftest.py`.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import json
+import os
+import subprocess
+import sys
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import timedelta
 from functools import cache
+from pathlib import Path
+from typing import Any
 
 import pytest
 from django.contrib.auth.hashers import make_password
@@ -63,6 +69,30 @@ PASSWORD = "a long and boring test passphrase"  # noqa: S105 - the test accounts
 PEOPLE = ("org_admin", "coordinator", "reporter", "clinic_admin", "clerk", "member", "outsider", "anonymous")
 
 
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def in_fresh_process(code: str, extra: Mapping[str, str] | None = None, drop: Iterable[str] = ()) -> Any:
+    """Run `code` after `django.setup()` in a new Python process, whose environment has `extra`
+    and lacks the variables in `drop`; return the JSON its last printed line holds.
+
+    For what settings make of the environment: they are read once, when a process starts.
+    """
+    dropped = set(drop)
+    env = {name: value for name, value in os.environ.items() if name not in dropped}
+    env.update({"DJANGO_SETTINGS_MODULE": "consulta.settings", **(extra or {})})
+    done = subprocess.run(  # noqa: S603 - this interpreter, our own code
+        [sys.executable, "-c", "import django; django.setup()\n" + code],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    )
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
 @cache
 def password_hash() -> str:
     """`PASSWORD` hashed once per run: Argon2 is slow on purpose."""
@@ -80,6 +110,35 @@ def client_for(person: User | AnonymousUser | None) -> Client:
     if isinstance(person, User):
         client.force_login(person)
     return client
+
+
+def run_queued_tasks() -> int:
+    """Run the queued background tasks (e-mail, ...) as `manage.py worker` would; returns how many ran.
+
+    E-mail leaves the request: a test that expects one in `mail.outbox` calls this first. It runs
+    each ready row with the library's own `Worker.run_task`, inside the test's transaction (the
+    worker's polling loop would close the test's database connection).
+    """
+    from django_tasks_db.management.commands.db_worker import Worker
+    from django_tasks_db.models import DBTaskResult
+
+    worker = Worker(
+        queue_names=["*"],
+        interval=0,
+        batch=True,
+        backend_name="default",
+        startup_delay=False,
+        max_tasks=None,
+        worker_id="tests",
+        excluded_queue_names=[],
+    )
+    ran = 0
+    while (row := DBTaskResult.objects.ready().first()) is not None:
+        assert ran < 1000, "the queued tasks keep queueing more"
+        row.claim(worker.worker_id)
+        worker.run_task(row)
+        ran += 1
+    return ran
 
 
 @dataclass
@@ -292,3 +351,13 @@ def _empty_clinics_first(request: pytest.FixtureRequest) -> Iterator[None]:
     tables = connection.introspection.django_table_names(only_existing=True, include_views=False)
     first = sorted(tables, key=lambda table: table != "organisations_clinic")
     connection.ops.execute_sql_flush(connection.ops.sql_flush(no_style(), first))
+
+
+@pytest.fixture(autouse=True)
+def _fresh_rate_limits() -> Iterator[None]:
+    """Every test starts with no rate-limit counts (consulta/core/ratelimit.py keeps them in memory)."""
+    from consulta.core import ratelimit
+
+    ratelimit.reset()
+    yield
+    ratelimit.reset()

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from django.http import HttpRequest, HttpResponse
+from django.utils.cache import add_never_cache_headers
 
 
 class SynchronousStack:
@@ -30,3 +31,28 @@ class SynchronousStack:
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         return self.get_response(request)
+
+
+class NoStore:
+    """`Cache-Control: no-store` (and `private`) on every response that does not say otherwise.
+
+    Patients' names, phone numbers and answers are on the dashboard, the call screen and
+    the patient's own pages; tokens are in almost every page's links and data. A shared
+    computer's browser cache, or a proxy on the way, must keep none of it. Deciding per
+    view (Django's `never_cache`) fails open: the next view that shows a name and forgets
+    the decorator is cached. So it is the other way round: nothing Django answers is
+    stored, and a response that may be (none today) says so with its own Cache-Control.
+
+    Static files are not affected: WhiteNoise, above this middleware, answers them itself
+    with its long-lived caching headers, and nothing below it sees those requests.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        if not response.has_header("Cache-Control"):
+            # no-store for browsers and proxies; private, max-age=0 and Expires for old caches.
+            add_never_cache_headers(response)
+        return response

@@ -116,6 +116,14 @@ class Cluster:
                 parts.append(f"--- {path.name}\n" + "\n".join(lines))
         return "\n".join(parts)
 
+    def patient_sockets(self) -> list[int]:
+        """How many patient sockets each worker has accepted so far, read from its log.
+
+        The logs name no token (consulta/core/logging.py), so which worker holds a given
+        patient's socket is told by counting before and after that patient connects."""
+        line = '"WebSocket /ws/patient/[redacted]/" [accepted]'
+        return [worker.log_path.read_text(errors="replace").count(line) for worker in self.workers]
+
     def stop(self) -> None:
         for worker in self.workers:
             worker.stop()
@@ -192,7 +200,7 @@ def start_worker(cluster: Cluster) -> Worker:
     port = free_port()
     log_path = cluster.tmp_dir / f"worker-{port}.log"
     command = [str(BIN / "uvicorn"), "consulta.asgi:application", "--host", HOST, "--port", str(port)]
-    command += ["--no-server-header", "--lifespan", "off"]
+    command += single.UVICORN_OPTIONS
     with log_path.open("wb") as log:
         process = subprocess.Popen(command, cwd=ROOT, env=cluster.env, stdout=log, stderr=subprocess.STDOUT)
     worker = Worker(port=port, process=process, log_path=log_path)

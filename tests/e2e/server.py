@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+import secrets
 import socket
 import subprocess
 import sys
@@ -22,6 +23,31 @@ ROOT = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent  # the virtualenv pytest runs in
 HOST = "127.0.0.1"
 STARTUP_TIMEOUT_S = 30.0
+# A random key for the servers of this run (the settings refuse to start without one); one per
+# process, so every manage.py and uvicorn started from it signs and checks with the same key.
+RUN_SECRET_KEY = secrets.token_urlsafe(50)
+# uvicorn refuses WebSocket frames above this before the application sees them, as in
+# `make run` and deploy/consulta@.service: MAX_FRAME_BYTES of consulta/calls/messages.py.
+WS_MAX_SIZE = 65536
+# As `make run` and deploy/consulta@.service start it. No proxy headers: the client's address
+# comes from X-Forwarded-For only through consulta/core/client.py and TRUSTED_PROXIES.
+UVICORN_OPTIONS = ["--no-server-header", "--lifespan", "off", "--no-proxy-headers", "--ws-max-size", str(WS_MAX_SIZE)]
+
+
+_RULES = (
+    "patient_entry_address",
+    "patient_entry_clinic",
+    "knock_link",
+    "knock_address",
+    "socket_connect_address",
+    "socket_messages",
+    "chat_messages",
+    "password_reset_address",
+    "password_reset_account",
+    "invitation_email_address",
+    "invitation_email_account",
+)
+HIGH_LIMITS = {f"RATE_LIMIT_{rule.upper()}": "100000/minute" for rule in _RULES} | {"WAITING_AREA_MAX_CALLERS": "0"}
 
 
 class ServerError(RuntimeError):
@@ -72,13 +98,24 @@ def server_env(tmp_dir: Path, base_url: str) -> dict[str, str]:
     env.update(
         {
             "DJANGO_SETTINGS_MODULE": "consulta.settings",
+            "SECRET_KEY": RUN_SECRET_KEY,
             "DATABASE_URL": f"sqlite:///{tmp_dir / 'e2e.sqlite3'}",
             "BASE_URL": base_url,
             "ALLOWED_HOSTS": "127.0.0.1,localhost",
             "PYTHONUNBUFFERED": "1",
         }
     )
+    # Every browser test, the cluster and the benchmarks enter patients and open sockets from
+    # 127.0.0.1, far more than one real address would: limits out of their way (still counted,
+    # so the code path runs). A test of the limits starts a server of its own with the defaults.
+    for name, value in HIGH_LIMITS.items():
+        env.setdefault(name, value)
     return env
+
+
+def default_limits_env(env: dict[str, str]) -> dict[str, str]:
+    """`env` with the rate limits and the waiting area's cap of a real deployment (the defaults)."""
+    return {name: value for name, value in env.items() if name not in HIGH_LIMITS}
 
 
 def _manage(env: dict[str, str], *args: str) -> str:
@@ -98,13 +135,17 @@ def _manage(env: dict[str, str], *args: str) -> str:
     return result.stdout
 
 
-def start(tmp_dir: Path) -> LiveServer:
-    """Migrate, seed and start uvicorn; return once GET /health/ answers 200."""
+def start(tmp_dir: Path, *, default_limits: bool = False) -> LiveServer:
+    """Migrate, seed and start uvicorn; return once GET /health/ answers 200.
+
+    `default_limits`: the rate limits of a real deployment instead of HIGH_LIMITS."""
     if not (ROOT / "var" / "static" / "staticfiles.json").exists():
         raise ServerError("Collected static files are missing: run `make static` (or `make test`) first.")
     port = free_port()
     base_url = f"http://{HOST}:{port}"
     env = server_env(tmp_dir, base_url)
+    if default_limits:
+        env = default_limits_env(env)
     _manage(env, "migrate", "--noinput", "--verbosity", "0")
     output = _manage(env, "seed_demo", "--json", "--base-url", base_url)
     try:
@@ -120,9 +161,7 @@ def start(tmp_dir: Path) -> LiveServer:
         HOST,
         "--port",
         str(port),
-        "--no-server-header",
-        "--lifespan",
-        "off",
+        *UVICORN_OPTIONS,
     ]
     with log_path.open("wb") as log:
         process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)

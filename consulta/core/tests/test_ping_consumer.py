@@ -10,7 +10,7 @@ from channels.testing import WebsocketCommunicator
 from consulta.asgi import application
 
 PATH = "/ws/ping/"
-SAME_ORIGIN = [(b"origin", b"http://localhost:8000")]
+SAME_ORIGIN = [(b"origin", b"http://localhost:8000"), (b"host", b"localhost:8000")]
 
 # The auth middleware reads the session store: a real (transactional) database.
 pytestmark = pytest.mark.django_db(transaction=True)

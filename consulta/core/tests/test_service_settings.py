@@ -2,13 +2,7 @@
 
 from __future__ import annotations
 
-import json
-import os
-import subprocess
-import sys
-from pathlib import Path
-
-ROOT = Path(__file__).resolve().parents[3]
+from consulta.testing import in_fresh_process
 
 LAYER = """
 import json
@@ -36,17 +30,7 @@ print(json.dumps(settings.DATABASES["default"]))
 
 def _probe(code: str, extra: dict[str, str]) -> dict[str, object]:
     """Run `code` in a fresh process whose settings see `extra` in the environment; what it prints."""
-    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "consulta.settings", **extra}
-    done = subprocess.run(
-        [sys.executable, "-c", "import django; django.setup()\n" + code],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=True,
-    )
-    answer: dict[str, object] = json.loads(done.stdout.strip().splitlines()[-1])
+    answer: dict[str, object] = in_fresh_process(code, extra)
     return answer
 
 
