@@ -2,17 +2,40 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth import login
+from django.contrib.auth import views as auth_views
+from django.contrib.auth.forms import PasswordResetForm
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from consulta.accounts.forms import InvitationSignupForm
+from consulta.core import ratelimit
+from consulta.core.client import client_address
 from consulta.core.people import person
 from consulta.organisations import actions
 from consulta.organisations.models import Invitation
 
 BACKEND = "django.contrib.auth.backends.ModelBackend"
+
+
+class PasswordResetView(auth_views.PasswordResetView):
+    """Django's reset view, throttled per client address and per account (the e-mail typed).
+
+    The account limit counts the address typed whether or not an account has it, so a
+    refusal tells nothing about which addresses have accounts."""
+
+    def form_valid(self, form: PasswordResetForm) -> HttpResponse:
+        email = form.cleaned_data["email"].strip().lower()
+        refused = ratelimit.hit("password_reset_address", client_address(self.request)) or ratelimit.hit(
+            "password_reset_account", email
+        )
+        if refused is None:
+            return super().form_valid(form)
+        form.add_error(None, ratelimit.retry_message(refused))  # the form keeps the e-mail typed
+        response = self.render_to_response(self.get_context_data(form=form), status=429)
+        response["Retry-After"] = str(refused.retry_after)
+        return response
 
 
 @require_http_methods(["GET", "POST"])
@@ -38,7 +61,7 @@ def invitation(request: HttpRequest, token: str) -> HttpResponse:
     from consulta.accounts.models import User
 
     if User.objects.filter(email__iexact=offer.email).exists():
-        # The account was made after the invitation was sent: log in, then accept.
+        # An account of their own already: log in (the link brings them back here), then accept.
         return render(request, "accounts/invitation_login.html", context)
 
     form = InvitationSignupForm(request.POST or None, email=offer.email)

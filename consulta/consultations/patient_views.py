@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -12,7 +13,11 @@ from consulta.consultations import actions
 from consulta.consultations.forms import EntryForm, InviteeForm, prefill_initial
 from consulta.consultations.hours import is_open
 from consulta.consultations.labels import call_labels, device_labels, patient_labels
+from consulta.consultations.models import Consultation
+from consulta.core import ratelimit
+from consulta.core.client import client_address
 from consulta.organisations import access
+from consulta.organisations.models import Clinic
 
 SESSION_KEY = access.PATIENT_SESSION_KEY  # clinic id -> token of the patient's open consultation
 
@@ -33,18 +38,28 @@ def entry(request: HttpRequest, slug: str) -> HttpResponse:
     if not is_open(area):
         return render(request, "consultations/closed.html", {"clinic": clinic, "area": area})
 
-    form = EntryForm(request.POST or None, area=area, initial=prefill_initial(request.GET.get("p")))
-    if request.method == "POST" and form.is_valid():
-        consultation = actions.enter(
-            clinic,
-            first_name=form.cleaned_data["first_name"],
-            last_name=form.cleaned_data["last_name"],
-            phone=form.cleaned_data["phone"],
-            answers=form.answers(),
-        )
-        open_spaces[str(clinic.pk)] = consultation.token
-        request.session[SESSION_KEY] = open_spaces
-        return redirect("consultations:space", token=consultation.token)
+    form = EntryForm(request.POST or None, area=area, initial=prefill_initial(clinic, request.GET.get("p")))
+    status = 200
+    refusal: tuple[str, int, int] | None = None  # (message, status, seconds until a retry)
+    if request.method == "POST":
+        refusal = _refusal(request, clinic, form)
+        if refusal is None and form.is_valid():
+            consultation = actions.enter(
+                clinic,
+                first_name=form.cleaned_data["first_name"],
+                last_name=form.cleaned_data["last_name"],
+                phone=form.cleaned_data["phone"],
+                answers=form.answers(),
+            )
+            open_spaces[str(clinic.pk)] = consultation.token
+            request.session[SESSION_KEY] = open_spaces
+            return redirect("consultations:space", token=consultation.token)
+        if refusal is not None:
+            # Shown on this page with the bound form: nothing the patient typed is lost.
+            form.add_error(None, refusal[0])
+            status = refusal[1]
+        else:
+            status = 400
     context = {
         "clinic": clinic,
         "area": area,
@@ -55,7 +70,28 @@ def entry(request: HttpRequest, slug: str) -> HttpResponse:
             "labels": device_labels(),
         },
     }
-    return render(request, "consultations/entry.html", context, status=400 if form.errors else 200)
+    response = render(request, "consultations/entry.html", context, status=status)
+    if refusal is not None:
+        response["Retry-After"] = str(refusal[2])
+    return response
+
+
+def _refusal(request: HttpRequest, clinic: Clinic, form: EntryForm) -> tuple[str, int, int] | None:
+    """Why this entry may not go in now (message, status, seconds to wait), or None.
+
+    Every POST counts against its address; only a complete form counts against the clinic,
+    and only while the waiting area has room (WAITING_AREA_MAX_CALLERS open consultations:
+    waiting, being seen or on hold)."""
+    refused = ratelimit.hit("patient_entry_address", client_address(request))
+    if refused is None and form.is_valid():
+        cap = settings.WAITING_AREA_MAX_CALLERS
+        if cap > 0 and Consultation.objects.filter(clinic=clinic).count() >= cap:
+            full = _("The waiting area is full just now. Please try again in a few minutes, or call the clinic.")
+            return full, 503, 60
+        refused = ratelimit.hit("patient_entry_clinic", clinic.pk)
+    if refused is None:
+        return None
+    return ratelimit.retry_message(refused), 429, refused.retry_after
 
 
 def space(request: HttpRequest, token: str) -> HttpResponse:

@@ -17,6 +17,8 @@ from django.views.decorators.http import require_POST
 
 from consulta.accounts.models import User
 from consulta.calls.queries import presence
+from consulta.core import ratelimit
+from consulta.core.client import client_address
 from consulta.core.people import person
 from consulta.organisations import access, actions
 from consulta.organisations.forms import (
@@ -41,16 +43,20 @@ def run_action(request: HttpRequest, action: Callable[[], object], success: str)
     return True
 
 
+def invitation_email_refused(request: HttpRequest) -> ratelimit.Refused | None:
+    """Count one invitation e-mail against the client address and the inviting account."""
+    return ratelimit.hit("invitation_email_address", client_address(request)) or ratelimit.hit(
+        "invitation_email_account", person(request).pk
+    )
+
+
 # --- Organisation ------------------------------------------------------------------
 
 
-def _organisation(request: HttpRequest, org_slug: str, capability: str) -> access.OrganisationAccess:
-    standing = access.organisation_access(request.user, org_slug)
-    if not getattr(standing, capability):
-        from django.core.exceptions import PermissionDenied
-
-        raise PermissionDenied
-    return standing
+def _organisation(
+    request: HttpRequest, org_slug: str, capability: access.OrganisationCapability
+) -> access.OrganisationAccess:
+    return access.organisation_access(request.user, org_slug).require(capability)
 
 
 @login_required
@@ -111,7 +117,11 @@ def organisation_roles(request: HttpRequest, org_slug: str) -> HttpResponse:
     standing = _organisation(request, org_slug, "can_manage_roles")
     organisation = standing.organisation
     form = OrganisationInviteForm(request.POST or None, roles=standing.assignable_roles)
-    if request.method == "POST" and form.is_valid():
+    status = 200
+    if request.method == "POST" and form.is_valid() and (refused := invitation_email_refused(request)):
+        form.add_error(None, ratelimit.retry_message(refused))  # the form keeps what was typed
+        status = 429
+    elif request.method == "POST" and form.is_valid():
         data = form.cleaned_data
 
         def invite() -> object:
@@ -122,7 +132,7 @@ def organisation_roles(request: HttpRequest, org_slug: str) -> HttpResponse:
                 invited_by=person(request),
             )
 
-        if run_action(request, invite, _("Done: %(email)s has been added or invited.") % {"email": data["email"]}):
+        if run_action(request, invite, _("Invitation sent to %(email)s.") % {"email": data["email"]}):
             return redirect("organisations:roles", org_slug=org_slug)
     context = {
         "standing": standing,
@@ -130,7 +140,7 @@ def organisation_roles(request: HttpRequest, org_slug: str) -> HttpResponse:
         "memberships": organisation.memberships.select_related("user").order_by("role", "user__email"),
         "invitations": organisation.invitations.pending().filter(clinic__isnull=True),
     }
-    return render(request, "organisations/organisation_roles.html", context)
+    return render(request, "organisations/organisation_roles.html", context, status=status)
 
 
 @login_required
@@ -171,7 +181,14 @@ def organisation_invitation(request: HttpRequest, org_slug: str, invitation_id: 
 
 
 def _change_invitation(request: HttpRequest, invitation: Invitation, verb: str) -> None:
-    if verb == "resend":
+    if verb == "resend" and (refused := invitation_email_refused(request)):
+        messages.error(
+            request,
+            _("The invitation to %(email)s was not sent again.") % {"email": invitation.email}
+            + " "
+            + ratelimit.retry_message(refused),
+        )
+    elif verb == "resend":
         run_action(
             request,
             lambda: actions.resend_invitation(invitation),
@@ -227,7 +244,11 @@ def clinic_team(request: HttpRequest, slug: str) -> HttpResponse:
     standing = access.clinic_access(request.user, slug, "can_add_team_members")
     clinic = standing.clinic
     form = ClinicInviteForm(request.POST or None, roles=standing.invitable_roles)
-    if request.method == "POST" and form.is_valid():
+    status = 200
+    if request.method == "POST" and form.is_valid() and (refused := invitation_email_refused(request)):
+        form.add_error(None, ratelimit.retry_message(refused))  # the form keeps what was typed
+        status = 429
+    elif request.method == "POST" and form.is_valid():
         data = form.cleaned_data
 
         def invite() -> object:
@@ -239,7 +260,7 @@ def clinic_team(request: HttpRequest, slug: str) -> HttpResponse:
                 invited_by=person(request),
             )
 
-        if run_action(request, invite, _("Done: %(email)s has been added or invited.") % {"email": data["email"]}):
+        if run_action(request, invite, _("Invitation sent to %(email)s.") % {"email": data["email"]}):
             return redirect("organisations:clinic_team", slug=slug)
     memberships = clinic.memberships.select_related("user").order_by("user__first_name", "user__email")
     rooms_by_owner = {room.owner_id: room for room in clinic.user_rooms.all()}
@@ -260,7 +281,7 @@ def clinic_team(request: HttpRequest, slug: str) -> HttpResponse:
         "team": team,
         "invitations": clinic.invitations.pending().filter(clinic_role__in=standing.invitable_roles),
     }
-    return render(request, "organisations/clinic_team.html", context)
+    return render(request, "organisations/clinic_team.html", context, status=status)
 
 
 def _membership(standing: access.ClinicAccess, membership_id: int) -> ClinicMembership:

@@ -21,9 +21,10 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from consulta.calls.queries import presence
 from consulta.consultations.labels import call_labels, device_labels
+from consulta.core import ratelimit
 from consulta.core.people import person
 from consulta.organisations import access
-from consulta.organisations.views import run_action
+from consulta.organisations.views import invitation_email_refused, run_action
 from consulta.rooms import actions
 from consulta.rooms.forms import GuestLinkForm, GuestNameForm, InviteForm, MeetingRoomForm
 from consulta.rooms.labels import room_labels
@@ -241,6 +242,12 @@ def _invite(request: HttpRequest, room: MeetingRoom | UserRoom, back: str) -> Ht
         messages.error(request, message)
         return redirect(back)
     email = form.cleaned_data["email"]
+    if email and (refused := invitation_email_refused(request)):
+        message = ratelimit.retry_message(refused)
+        if wants_json:  # the page's script keeps the address in its form
+            return JsonResponse({"ok": False, "message": message}, status=429)
+        messages.error(request, _("The invitation to %(email)s was not sent.") % {"email": email} + " " + message)
+        return redirect(back)
     link = actions.invite_into_call(room, invited_by=person(request), email=email)
     url = request.build_absolute_uri(reverse("rooms:guest", args=[link.token]))
     if email:
