@@ -5,7 +5,11 @@ from typing import Any
 from django import forms
 from django.contrib.auth import password_validation
 from django.contrib.auth.forms import AuthenticationForm
+from django.contrib.auth.forms import PasswordResetForm as DjangoPasswordResetForm
+from django.template import loader
 from django.utils.translation import gettext_lazy as _
+
+from consulta.core.tasks import enqueue_email
 
 
 class LoginForm(AuthenticationForm):
@@ -19,6 +23,28 @@ class LoginForm(AuthenticationForm):
 
     def clean_username(self) -> str:
         return self.cleaned_data["username"].strip().lower()
+
+
+class PasswordResetForm(DjangoPasswordResetForm):
+    """Django's reset form, whose e-mail leaves the request: rendered here, sent by the worker."""
+
+    def send_mail(
+        self,
+        subject_template_name: str,
+        email_template_name: str,
+        context: dict[str, Any],
+        from_email: str | None,
+        to_email: str,
+        html_email_template_name: str | None = None,
+    ) -> None:
+        html = loader.render_to_string(html_email_template_name, context) if html_email_template_name else None
+        enqueue_email(
+            subject=loader.render_to_string(subject_template_name, context),
+            body=loader.render_to_string(email_template_name, context),
+            recipients=[to_email],
+            html_body=html,
+            from_email=from_email,
+        )
 
 
 class InvitationSignupForm(forms.Form):

@@ -9,7 +9,6 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from django.conf import settings
-from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -18,7 +17,9 @@ from django.utils.translation import gettext as _
 
 from consulta.accounts.models import User
 from consulta.calls import actions as calls
+from consulta.calls import events
 from consulta.calls.models import Knock
+from consulta.core.tasks import enqueue_email
 from consulta.organisations.actions import ActionError
 from consulta.organisations.models import Clinic, ClinicMembership
 from consulta.rooms.models import GuestLink, MeetingRoom, UserRoom
@@ -50,16 +51,20 @@ def rename_meeting_room(room: MeetingRoom, *, name: str) -> MeetingRoom:
     return room
 
 
-def _close_room(key: str) -> None:
+def _close_room(room: MeetingRoom | UserRoom) -> None:
     """The room is going away: its call ends and knocking guests are turned away."""
-    calls.decline_all_knocks(key)
-    calls.end_call(key)
+    calls.decline_all_knocks(room.call_key)
+    calls.end_call(room.call_key)
+    # Its hosts' and guests' sockets check again, find the room gone, and close.
+    events.recheck_on_commit(events.hosts_group(room.call_key))
+    for link_id in room.guest_links.values_list("pk", flat=True):
+        events.recheck_on_commit(events.guest_link_group(link_id))
 
 
 def delete_meeting_room(room: MeetingRoom) -> None:
     # Its guest links go with it (CASCADE): they pointed nowhere else.
     with transaction.atomic():
-        _close_room(room.call_key)
+        _close_room(room)
         room.delete()
 
 
@@ -72,7 +77,7 @@ def enable_user_room(membership: ClinicMembership, *, enabled_by: User) -> UserR
 
 def disable_user_room(room: UserRoom) -> None:
     with transaction.atomic():
-        _close_room(room.call_key)
+        _close_room(room)
         room.delete()
 
 
@@ -123,11 +128,10 @@ def _send_invite_mail(link: GuestLink, email: str) -> None:
         "expires_at": link.expires_at,
         "site_name": settings.SITE_NAME,
     }
-    send_mail(
+    enqueue_email(  # sent by the worker
         subject=_("%(inviter)s invites you to a video call") % {"inviter": inviter},
-        message=render_to_string("rooms/email/invite.txt", context),
-        from_email=None,
-        recipient_list=[email],
+        body=render_to_string("rooms/email/invite.txt", context),
+        recipients=[email],
     )
 
 
@@ -149,3 +153,5 @@ def revoke_guest_link(link: GuestLink) -> None:
     if link.revoked_at is None:
         link.revoked_at = timezone.now()
         link.save(update_fields=["revoked_at"])
+        # Guests who came in by it leave now, on every worker, not when they next knock.
+        events.recheck_on_commit(events.guest_link_group(link.pk))

@@ -11,7 +11,7 @@ from django.test import Client
 from django.urls import reverse
 
 from consulta.accounts.models import User
-from consulta.testing import PASSWORD, World, client_for
+from consulta.testing import PASSWORD, World, client_for, run_queued_tasks
 
 LOGIN_URL = reverse("accounts:login")
 NEW_PASSWORD = "a fresh spring morning"  # 22 characters
@@ -135,6 +135,8 @@ def test_password_reset_sends_a_working_link(world: World) -> None:
     response = client.post(reverse("accounts:password_reset"), {"email": "MIA@acme.test"})
     assert response.status_code == 302
     assert response["Location"] == reverse("accounts:password_reset_done")
+    assert mail.outbox == []  # not sent inside the request: the worker sends it
+    assert run_queued_tasks() == 1
     assert mail.outbox[0].to == [world.member.email]
     link = _reset_link()
 
@@ -169,4 +171,5 @@ def test_password_reset_for_an_unknown_address_sends_nothing_and_says_the_same(d
     response = Client().post(reverse("accounts:password_reset"), {"email": "nobody@example.test"})
     assert response.status_code == 302
     assert response["Location"] == reverse("accounts:password_reset_done")
+    assert run_queued_tasks() == 0
     assert mail.outbox == []

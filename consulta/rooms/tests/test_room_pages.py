@@ -19,7 +19,7 @@ from consulta.calls.models import Participant
 from consulta.consultations import actions as consultations
 from consulta.consultations.models import Consultation
 from consulta.rooms.models import GuestLink, MeetingRoom
-from consulta.testing import World, client_for
+from consulta.testing import World, client_for, run_queued_tasks
 
 JSON = {"Accept": "application/json"}
 
@@ -36,7 +36,7 @@ def _page_data(response: Any) -> dict[str, Any]:
 
 
 def _in_call(room: MeetingRoom, name: str, role: str = "staff") -> Participant:
-    me, _others, _resumed = calls.join(room.call_key, channel_name="", role=role, name=name)
+    me, _others, _resumed = calls.join(room.call_key, channel_name="", role=role, name=name, principal=name)
     return me
 
 
@@ -213,6 +213,7 @@ def test_a_host_makes_a_one_day_link_that_skips_the_knock(world: World) -> None:
     assert answer["url"] == f"http://testserver/g/{link.token}/"
     assert (link.meeting_room, link.created_by) == (world.meeting_room, world.clerk)
     assert timedelta(hours=23) < link.expires_at - timezone.now() <= timedelta(days=1)
+    assert run_queued_tasks() == 0
     assert mail.outbox == []
 
 
@@ -224,6 +225,8 @@ def test_with_an_address_the_link_is_emailed_after_the_commit(
         assert mail.outbox == []  # not before the commit
     for callback in callbacks:
         callback()
+    assert mail.outbox == []  # queued for the worker, not sent in the request
+    assert run_queued_tasks() == 1
 
     assert response.json()["message"] == "Invitation sent to gus@example.test. The link works for one day."
     assert len(mail.outbox) == 1
