@@ -26,9 +26,9 @@ from consulta.calls.messages import (
     PatientNotice,
     PatientStatus,
 )
-from consulta.consultations.models import CallInvite, Consultation, ConsultationRecord, Outcome, Status
+from consulta.consultations.models import CallInvite, Consultation, ConsultationRecord, Outcome, PrefillLink, Status
 from consulta.consultations.queries import card
-from consulta.organisations.models import Clinic
+from consulta.organisations.models import Clinic, new_token
 
 
 def _typical_call_seconds(clinic_id: int) -> float | None:
@@ -292,3 +292,34 @@ def invite_to_call(consultation: Consultation, user: User) -> CallInvite:
     return CallInvite.objects.create(
         consultation=host, created_by=user, expires_at=timezone.now() + timedelta(hours=settings.CALL_INVITE_HOURS)
     )
+
+
+def make_prefill_link(clinic: Clinic, user: User, *, first_name: str, last_name: str, phone: str = "") -> str:
+    """Keep a known patient's details for a one-click link; return the link's reference.
+
+    The reference is opaque and returned only here: the database keeps its
+    SHA-256, so the link (and nothing else) opens the details, until it expires.
+    """
+    token = new_token()
+    PrefillLink.objects.create(
+        clinic=clinic,
+        token_hash=PrefillLink.hash_token(token),
+        first_name=first_name,
+        last_name=last_name,
+        phone=phone,
+        created_by=user,
+        expires_at=timezone.now() + timedelta(hours=settings.PREFILL_LINK_HOURS),
+    )
+    return token
+
+
+def delete_expired_links() -> tuple[int, int]:
+    """Delete one-click links and call invitations past their expiry: (links, invitations) deleted.
+
+    Both already stop working at expiry; this takes the patient's details of a
+    one-click link out of the database too. For `manage.py cleanup`.
+    """
+    now = timezone.now()
+    links, _per_model = PrefillLink.objects.filter(expires_at__lte=now).delete()
+    invites, _per_model = CallInvite.objects.filter(expires_at__lte=now).delete()
+    return links, invites

@@ -5,14 +5,12 @@ from typing import Any
 import phonenumbers
 from django import forms
 from django.conf import settings
-from django.core import signing
 from django.utils.translation import gettext_lazy as _
 
 from consulta.consultations.models import EntryField, FieldKind, OpeningHours
+from consulta.organisations import access
+from consulta.organisations.models import Clinic
 from consulta.rooms.models import WaitingArea
-
-PREFILL_SALT = "consulta.prefill"
-PREFILL_MAX_AGE = 14 * 24 * 60 * 60
 
 
 def _extra_field(field: EntryField) -> forms.Field:
@@ -71,18 +69,12 @@ class EntryForm(forms.Form):
         return answers
 
 
-def prefill_token(first_name: str, last_name: str, phone: str) -> str:
-    return signing.dumps({"f": first_name, "l": last_name, "p": phone}, salt=PREFILL_SALT, compress=True)
-
-
-def prefill_initial(token: str | None) -> dict[str, str]:
-    if not token:
+def prefill_initial(clinic: Clinic, token: str | None) -> dict[str, str]:
+    """The entry form's first values from a one-click link's reference; none for an unknown or expired one."""
+    link = access.prefill_link(clinic, token)
+    if link is None:
         return {}
-    try:
-        data = signing.loads(token, salt=PREFILL_SALT, max_age=PREFILL_MAX_AGE)
-    except signing.BadSignature:
-        return {}
-    return {"first_name": data.get("f", ""), "last_name": data.get("l", ""), "phone": data.get("p", "")}
+    return {"first_name": link.first_name, "last_name": link.last_name, "phone": link.phone}
 
 
 class PrefillForm(forms.Form):

@@ -7,6 +7,8 @@ or the patient leaves; then it is deleted and only a `ConsultationRecord`
 
 from __future__ import annotations
 
+import hashlib
+
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -159,3 +161,32 @@ class CallInvite(models.Model):
 
     def __str__(self) -> str:
         return f"invite to {self.consultation_id}"
+
+
+class PrefillLink(models.Model):
+    """A one-click link's details, kept here so that the link itself carries none of them.
+
+    The clinic makes the link for a patient it knows; the patient's entry form
+    opens with the name and phone filled in. The link holds only an opaque
+    reference: 256 random bits, of which the database keeps only the SHA-256,
+    so a copy of the database cannot open a link. It works for its own clinic
+    only, until `expires_at` (`PREFILL_LINK_HOURS`); it is kept until then, so a
+    patient who lost their place (a phone gone dark, another browser) can reopen
+    it, and `manage.py cleanup` deletes it afterwards.
+    """
+
+    clinic = models.ForeignKey(Clinic, on_delete=models.CASCADE, related_name="prefill_links")
+    token_hash = models.CharField(max_length=64, unique=True)
+    first_name = models.CharField(max_length=100)
+    last_name = models.CharField(max_length=100)
+    phone = models.CharField(max_length=32, blank=True)
+    created_by = models.ForeignKey("accounts.User", on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    expires_at = models.DateTimeField(db_index=True)
+
+    def __str__(self) -> str:
+        return f"one-click link of {self.clinic_id}"
+
+    @staticmethod
+    def hash_token(token: str) -> str:
+        return hashlib.sha256(token.encode()).hexdigest()

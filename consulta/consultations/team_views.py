@@ -17,7 +17,6 @@ from consulta.consultations.forms import (
     OpeningHoursFormSet,
     PrefillForm,
     WaitingAreaForm,
-    prefill_token,
 )
 from consulta.consultations.labels import call_labels, dashboard_labels
 from consulta.consultations.models import Consultation, Status
@@ -189,12 +188,12 @@ def waiting_area_settings(request: HttpRequest, slug: str) -> HttpResponse:
 @login_required
 @require_POST
 def prefill_link(request: HttpRequest, slug: str) -> HttpResponse:
-    """A one-click link for a known patient, their details filled in and signed."""
+    """A one-click link for a known patient: their details stay here, the link carries an opaque reference."""
     standing = access.clinic_access(request.user, slug, "can_enter")
     form = PrefillForm(request.POST, prefix="prefill")
     if not form.is_valid():
         return _refused(request, _("Give at least the patient's first and last name."))
-    token = prefill_token(**form.cleaned_data)
+    token = actions.make_prefill_link(standing.clinic, person(request), **form.cleaned_data)
     url = request.build_absolute_uri(reverse("consultations:entry", args=[standing.clinic.slug])) + f"?p={token}"
     return JsonResponse({"ok": True, "url": url, "message": _("Link ready: copy it and send it to the patient.")})
 

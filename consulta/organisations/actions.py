@@ -9,7 +9,6 @@ with a message fit to show the person when a rule says no.
 from __future__ import annotations
 
 from django.conf import settings
-from django.core.mail import send_mail
 from django.db import transaction
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -17,6 +16,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from consulta.accounts.models import User
+from consulta.core.tasks import enqueue_email
 from consulta.organisations.models import (
     Clinic,
     ClinicMembership,
@@ -55,19 +55,17 @@ def find_user(email: str) -> User | None:
 
 def invite_to_clinic(
     clinic: Clinic, *, email: str, role: str, is_service_referrer: bool, invited_by: User
-) -> ClinicMembership | Invitation:
-    """Add an existing account at once; otherwise e-mail an invitation."""
+) -> Invitation:
+    """E-mail an invitation to join the clinic's team.
+
+    An existing account too gets an invitation to accept, never a role at once:
+    nobody joins a team without their consent.
+    """
     email = email.strip().lower()
     user = find_user(email)
     with transaction.atomic():
-        if user is not None:
-            if ClinicMembership.objects.filter(clinic=clinic, user=user).exists():
-                raise ActionError(_("%(email)s is already in this clinic's team.") % {"email": email})
-            membership = ClinicMembership.objects.create(
-                clinic=clinic, user=user, role=role, is_service_referrer=is_service_referrer
-            )
-            transaction.on_commit(lambda: _send_added_mail(user, clinic.name))
-            return membership
+        if user is not None and ClinicMembership.objects.filter(clinic=clinic, user=user).exists():
+            raise ActionError(_("%(email)s is already in this clinic's team.") % {"email": email})
         if clinic.invitations.pending().filter(email__iexact=email).exists():
             raise ActionError(_("An invitation to %(email)s is already pending. Resend it instead.") % {"email": email})
         invitation = Invitation.objects.create(
@@ -114,18 +112,13 @@ def _ensure_another_clinic_admin(membership: ClinicMembership) -> None:
 # --- Organisation roles ----------------------------------------------------------
 
 
-def invite_to_organisation(
-    organisation: Organisation, *, email: str, role: str, invited_by: User
-) -> OrganisationMembership | Invitation:
+def invite_to_organisation(organisation: Organisation, *, email: str, role: str, invited_by: User) -> Invitation:
+    """E-mail an invitation to an organisation role; an existing account too accepts it first."""
     email = email.strip().lower()
     user = find_user(email)
     with transaction.atomic():
-        if user is not None:
-            if OrganisationMembership.objects.filter(organisation=organisation, user=user).exists():
-                raise ActionError(_("%(email)s already has a role in this organisation.") % {"email": email})
-            membership = OrganisationMembership.objects.create(organisation=organisation, user=user, role=role)
-            transaction.on_commit(lambda: _send_added_mail(user, organisation.name))
-            return membership
+        if user is not None and OrganisationMembership.objects.filter(organisation=organisation, user=user).exists():
+            raise ActionError(_("%(email)s already has a role in this organisation.") % {"email": email})
         pending = organisation.invitations.pending().filter(clinic__isnull=True, email__iexact=email)
         if pending.exists():
             raise ActionError(_("An invitation to %(email)s is already pending. Resend it instead.") % {"email": email})
@@ -161,23 +154,10 @@ def send_invitation(invitation: Invitation) -> None:
         "url": settings.BASE_URL + reverse("accounts:invitation", args=[invitation.token]),
         "site_name": settings.SITE_NAME,
     }
-    send_mail(
+    enqueue_email(  # sent by the worker, once the caller's transaction commits
         subject=_("You are invited to %(place)s on %(site)s") % {"place": place, "site": settings.SITE_NAME},
-        message=render_to_string("organisations/email/invitation.txt", context),
-        from_email=None,
-        recipient_list=[invitation.email],
-    )
-
-
-def _send_added_mail(user: User, place: str) -> None:
-    send_mail(
-        subject=_("You have been added to %(place)s") % {"place": place},
-        message=render_to_string(
-            "organisations/email/added.txt",
-            {"user": user, "place": place, "url": settings.BASE_URL + "/", "site_name": settings.SITE_NAME},
-        ),
-        from_email=None,
-        recipient_list=[user.email],
+        body=render_to_string("organisations/email/invitation.txt", context),
+        recipients=[invitation.email],
     )
 
 

@@ -82,3 +82,36 @@ def test_organisation_reporter_sees_clinic_names_but_may_not_open_a_clinic(
     expect(page.get_by_role("heading", level=1)).to_have_text("You may not do this")
     # Chromium logs every error status as "Failed to load resource": expected here.
     assert browser_problems.allow(r"status of 403"), browser_problems.messages
+
+
+def test_an_existing_account_is_invited_not_added(
+    new_page: Callable[..., Page], demo: dict[str, Any], browser_problems: BrowserProblems
+) -> None:
+    """Nobody joins a team without their consent: an account holder gets an invitation to accept."""
+    clinic = demo["clinics"][0]
+    other = next(c for c in demo["clinics"] if c["slug"] != clinic["slug"])
+    colleague = new_page()
+    colleague_user = login(colleague, demo, "team_member", other["slug"])  # has an account, elsewhere
+    expect(colleague.get_by_role("link", name=clinic["name"], exact=True)).to_have_count(0)
+
+    admin = new_page()
+    login(admin, demo, "clinic_admin", clinic["slug"])
+    admin.goto(f"{demo['base_url']}/c/{clinic['slug']}/team/")
+    admin.get_by_label("E-mail address").fill(colleague_user["email"])
+    admin.get_by_role("button", name="Invite to the team").click()
+    expect(admin.get_by_role("status")).to_contain_text(f"Invitation sent to {colleague_user['email']}.")
+    pending = admin.get_by_role("row").filter(has_text=colleague_user["email"])
+    expect(pending).to_contain_text("Team member")
+    expect(admin.get_by_role("button", name=f"Withdraw the invitation to {colleague_user['email']}")).to_be_visible()
+
+    # Not in the team until they accept: the clinic still does not open for them.
+    colleague.reload()
+    expect(colleague.get_by_role("link", name=clinic["name"], exact=True)).to_have_count(0)
+    response = colleague.goto(f"{demo['base_url']}/c/{clinic['slug']}/")
+    assert response is not None
+    assert response.status == 404
+    assert browser_problems.allow(r"status of 404"), browser_problems.messages
+
+    # Put the shared demo back as it was.
+    admin.get_by_role("button", name=f"Withdraw the invitation to {colleague_user['email']}").click()
+    expect(admin.get_by_role("status")).to_contain_text("withdrawn")

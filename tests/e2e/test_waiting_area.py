@@ -10,6 +10,7 @@ name of their own and leaves at the end, and every changed setting is put back.
 
 from __future__ import annotations
 
+import base64
 import json
 import re
 import secrets
@@ -570,6 +571,12 @@ def test_one_click_link_fills_in_the_entry_form(new_page, demo, patients) -> Non
     link_field = clinician.get_by_label("Link for the patient")
     expect(link_field).to_have_value(re.compile("^" + re.escape(clinic["waiting_area_url"]) + r"\?p=\S+$"))
     link = link_field.input_value()
+    # An opaque reference: the details stay on the server, not in the link (nor base64 of them).
+    assert re.fullmatch(re.escape(clinic["waiting_area_url"]) + r"\?p=[A-Za-z0-9_-]{43}", link), link
+    reference = base64.urlsafe_b64decode(link.split("?p=", 1)[1] + "=")
+    for secret in (first, last, "765 43 21", "7654321"):
+        assert secret not in link
+        assert secret.encode() not in reference
 
     page = new_page()
     page.goto(link)

@@ -9,13 +9,11 @@ from types import SimpleNamespace
 from typing import Any
 
 import pytest
-from django.core import signing
 from django.test import Client
 from django.urls import reverse
 
 from consulta.accounts.models import User
 from consulta.consultations import actions, hours
-from consulta.consultations.forms import PREFILL_SALT, prefill_token
 from consulta.consultations.models import (
     Consultation,
     ConsultationRecord,
@@ -316,39 +314,7 @@ def test_an_unknown_clinic_is_404(client: Client, world: World) -> None:
     assert client.get("/wait/no-such-clinic/").status_code == 404
 
 
-def test_a_prefilled_link_fills_in_the_details(client: Client, world: World) -> None:
-    token = prefill_token("Astrid", "Aalto", "0701234567")
-
-    html = _html(client.get(f"{ENTRY_URL}?p={token}"))
-
-    assert 'value="Astrid"' in _input(html, "first_name")
-    assert 'value="Aalto"' in _input(html, "last_name")
-    assert 'value="0701234567"' in _input(html, "phone")
-
-
-@pytest.mark.parametrize(
-    "token",
-    [
-        "tampered",
-        prefill_token("Astrid", "Aalto", "0701234567")[:-2] + "xx",
-        signing.dumps({"f": "Mallory", "l": "Evil", "p": "1"}, salt="another purpose"),
-    ],
-    ids=["garbage", "bad-signature", "other-salt"],
-)
-def test_a_tampered_prefill_link_is_ignored(client: Client, world: World, token: str) -> None:
-    response = client.get(f"{ENTRY_URL}?p={token}")
-
-    assert response.status_code == 200
-    html = _html(response)
-    for name in ("first_name", "last_name", "phone"):
-        assert "value=" not in _input(html, name)
-    assert "Mallory" not in html
-    assert "Astrid" not in html
-
-
-def test_prefill_tokens_are_signed_for_their_purpose() -> None:
-    token = prefill_token("Astrid", "Aalto", "")
-    assert signing.loads(token, salt=PREFILL_SALT) == {"f": "Astrid", "l": "Aalto", "p": ""}
+# One-click links: test_prefill_links.py.
 
 
 # --- The patient's space ---------------------------------------------------------------------------

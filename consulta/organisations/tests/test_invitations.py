@@ -19,7 +19,7 @@ from consulta.organisations.models import (
     OrganisationMembership,
     OrganisationRole,
 )
-from consulta.testing import World, client_for
+from consulta.testing import PASSWORD, World, client_for, run_queued_tasks
 
 NEW_ADDRESS = "nora.newcomer@example.test"
 GOOD_PASSWORD = "kettle lighthouse orbit"  # 23 characters
@@ -29,11 +29,13 @@ ORG_ADMIN_RULE = "An organisation must keep at least one organisation admin."
 
 
 def _invite_to_clinic_a(world: World, captured, email: str = NEW_ADDRESS, role: str = "member"):
-    """The clinic admin invites `email` through the team page, running on-commit callbacks."""
+    """The clinic admin invites `email` through the team page, running on-commit callbacks, then the worker."""
     with captured(execute=True):
-        return client_for(world.clinic_admin).post(
+        response = client_for(world.clinic_admin).post(
             reverse("organisations:clinic_team", args=[world.clinic_a.slug]), {"email": email, "role": role}
         )
+    run_queued_tasks()
+    return response
 
 
 def _approx(a, b, seconds: int = 60) -> bool:
@@ -75,6 +77,8 @@ def test_invitation_email_is_sent_only_after_commit(world: World, django_capture
     assert mail.outbox == []  # nothing sent before the transaction commits
     assert len(callbacks) == 1
     callbacks[0]()
+    assert mail.outbox == []  # queued for the worker, not sent in the request
+    assert run_queued_tasks() == 1
     assert [m.to for m in mail.outbox] == [[NEW_ADDRESS]]
 
 
@@ -142,6 +146,7 @@ def test_resend_extends_expiry_and_sends_again(world: World, django_capture_on_c
     assert _approx(invitation.expires_at, timezone.now() + timedelta(days=30))
     assert _approx(invitation.sent_at, timezone.now())
     assert invitation.is_pending
+    assert run_queued_tasks() == 1
     assert len(mail.outbox) == 1
     assert mail.outbox[0].to == [invitation.email]
     assert invitation.token in mail.outbox[0].body  # the same link still works
@@ -157,6 +162,7 @@ def test_resend_revives_an_expired_invitation(world: World, django_capture_on_co
         )
     invitation.refresh_from_db()
     assert invitation.is_pending
+    assert run_queued_tasks() == 1
     assert len(mail.outbox) == 1
     assert client_for(None).get(reverse("accounts:invitation", args=[invitation.token])).status_code == 200
 
@@ -186,6 +192,7 @@ def test_withdraw_makes_the_invitation_invalid(world: World, django_capture_on_c
         )
     invitation.refresh_from_db()
     assert not invitation.is_pending
+    assert run_queued_tasks() == 0
     assert mail.outbox == []
 
 
@@ -196,34 +203,108 @@ def test_unknown_invitation_token_is_404(db) -> None:
 # --- Existing accounts ----------------------------------------------------------------------
 
 
-def test_existing_account_is_added_at_once(world: World, django_capture_on_commit_callbacks) -> None:
+def test_an_existing_account_gets_an_invitation_not_a_role(world: World, django_capture_on_commit_callbacks) -> None:
+    """Nobody joins a team without their consent: an account holder too accepts first."""
     # The outsider has an account (in another organisation); the address is typed in capitals.
     response = _invite_to_clinic_a(world, django_capture_on_commit_callbacks, email="OTTO@Other.Test")
 
     assert response.status_code == 302
-    membership = ClinicMembership.objects.get(clinic=world.clinic_a, user=world.outsider)
-    assert membership.role == ClinicRole.MEMBER
-    assert not Invitation.objects.filter(email__iexact="otto@other.test").exists()
+    assert not ClinicMembership.objects.filter(clinic=world.clinic_a, user=world.outsider).exists()
+    invitation = Invitation.objects.get(email="otto@other.test")
+    assert (invitation.clinic, invitation.clinic_role, invitation.is_pending) == (
+        world.clinic_a,
+        ClinicRole.MEMBER,
+        True,
+    )
     assert len(mail.outbox) == 1
     assert mail.outbox[0].to == ["otto@other.test"]
-    assert "added to Alder Clinic" in mail.outbox[0].subject
-    # And the clinic now opens for them.
+    assert "invited to Alder Clinic" in mail.outbox[0].subject
+    url = reverse("accounts:invitation", args=[invitation.token])
+    assert url in mail.outbox[0].body
+    team_page = client_for(world.clinic_admin).get(reverse("organisations:clinic_team", args=[world.clinic_a.slug]))
+    assert "otto@other.test" in team_page.content.decode()  # among the pending invitations
+    # The clinic stays closed to them until they accept.
     clinic_home = reverse("organisations:clinic_home", args=[world.clinic_a.slug])
-    assert client_for(world.outsider).get(clinic_home).status_code == 200
+    outsider = client_for(world.outsider)
+    assert outsider.get(clinic_home).status_code == 404
+
+    assert "Accept the invitation" in outsider.get(url).content.decode()
+    assert outsider.post(url).status_code == 302
+    assert world.membership(world.outsider).role == ClinicRole.MEMBER
+    assert outsider.get(clinic_home).status_code == 200
+    invitation.refresh_from_db()
+    assert invitation.accepted_at is not None
 
 
-def test_existing_account_is_given_an_organisation_role_at_once(
+def test_the_team_page_says_the_invitation_was_sent(world: World, django_capture_on_commit_callbacks) -> None:
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client_for(world.clinic_admin).post(
+            reverse("organisations:clinic_team", args=[world.clinic_a.slug]),
+            {"email": world.outsider.email, "role": "member"},
+            follow=True,
+        )
+    body = response.content.decode()
+    assert "Invitation sent to otto@other.test." in body
+    assert "has been added" not in body
+
+
+def test_an_existing_account_logged_out_logs_in_and_comes_back_to_accept(
+    world: World, django_capture_on_commit_callbacks
+) -> None:
+    _invite_to_clinic_a(world, django_capture_on_commit_callbacks, email=world.outsider.email)
+    url = reverse("accounts:invitation", args=[Invitation.objects.get(email=world.outsider.email).token])
+    browser = client_for(None)
+
+    page = browser.get(url).content.decode()
+    assert "You already have an account for otto@other.test." in page
+    login_url = reverse("accounts:login") + "?next=" + url
+    assert f'href="{login_url}"' in page
+    login_page = browser.get(login_url)
+    assert f'name="next" value="{url}"' in login_page.content.decode()
+
+    logged_in = browser.post(login_url, {"username": world.outsider.email, "password": PASSWORD, "next": url})
+    assert logged_in.status_code == 302
+    assert logged_in["Location"] == url  # back at the invitation, not the home page
+    assert not ClinicMembership.objects.filter(clinic=world.clinic_a, user=world.outsider).exists()
+    assert browser.post(url).status_code == 302
+    assert world.membership(world.outsider).role == ClinicRole.MEMBER
+
+
+def test_an_existing_account_gets_an_invitation_to_an_organisation_role(
     world: World, django_capture_on_commit_callbacks
 ) -> None:
     with django_capture_on_commit_callbacks(execute=True):
         response = client_for(world.org_admin).post(
             reverse("organisations:roles", args=[world.organisation.slug]),
             {"email": world.member.email, "role": OrganisationRole.COORDINATOR},
+            follow=True,
         )
-    assert response.status_code == 302
+    assert response.status_code == 200
+    assert f"Invitation sent to {world.member.email}." in response.content.decode()
+    assert not OrganisationMembership.objects.filter(organisation=world.organisation, user=world.member).exists()
+    invitation = Invitation.objects.get(email=world.member.email, clinic__isnull=True)
+    assert invitation.organisation_role == OrganisationRole.COORDINATOR
+    assert run_queued_tasks() == 1
+    assert [m.to for m in mail.outbox] == [[world.member.email]]
+    assert "invited to Acme Care" in mail.outbox[0].subject
+
+    url = reverse("accounts:invitation", args=[invitation.token])
+    assert client_for(world.member).post(url).status_code == 302
     assert world.organisation_membership(world.member).role == OrganisationRole.COORDINATOR
-    assert not Invitation.objects.filter(email=world.member.email).exists()
-    assert len(mail.outbox) == 1
+
+
+def test_somebody_who_already_has_an_organisation_role_is_not_invited_again(
+    world: World, django_capture_on_commit_callbacks
+) -> None:
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client_for(world.org_admin).post(
+            reverse("organisations:roles", args=[world.organisation.slug]),
+            {"email": world.reporter.email, "role": OrganisationRole.COORDINATOR},
+        )
+    assert response.status_code == 200
+    assert "already has a role in this organisation" in response.content.decode()
+    assert not Invitation.objects.filter(email=world.reporter.email).exists()
+    assert world.organisation_membership(world.reporter).role == OrganisationRole.REPORTER
 
 
 def test_adding_somebody_already_in_the_team_is_refused(world: World, django_capture_on_commit_callbacks) -> None:
@@ -319,7 +400,7 @@ def test_logged_in_invitee_accepts_with_their_account(world: World) -> None:
     url = reverse("accounts:invitation", args=[invitation.token])
 
     # Not logged in: asked to log in rather than to sign up again.
-    assert "Log in, then open the invitation link again" in client_for(None).get(url).content.decode()
+    assert "Log in with it, and you come back here" in client_for(None).get(url).content.decode()
     # Somebody else's account: refused.
     assert client_for(world.clerk).post(url).status_code == 403
     assert not ClinicMembership.objects.filter(user=account).exists()
@@ -355,6 +436,7 @@ def test_a_clerk_can_invite_only_as_team_member(world: World, django_capture_on_
     invitation = Invitation.objects.get(email=NEW_ADDRESS)
     assert invitation.clinic_role == ClinicRole.MEMBER
     assert invitation.is_service_referrer is False  # only those who manage the team grant that
+    assert run_queued_tasks() == 1
     assert len(mail.outbox) == 1
 
 
