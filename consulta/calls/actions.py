@@ -105,29 +105,33 @@ def join(
     channel_name: str,
     role: str,
     name: str,
+    principal: str,
     user_id: int | None = None,
     consultation_id: int | None = None,
     resume: str | None = None,
 ) -> tuple[Participant, list[Participant], bool]:
-    """Take a place in the call; returns (me, the others, resumed). Raises CallFull for a 7th."""
+    """Take a place in the call; returns (me, the others, resumed). Raises CallFull for a 7th.
+
+    `resume` takes back a peer id only when the same `principal` held it: nobody takes over
+    another's place. A patient, invitee or guest holds one place at most: a new join of
+    theirs replaces the old one (a reload that lost its peer id leaves no frozen tile, and
+    no socket can fill the call with ghosts). Account holders may be in a call from two tabs.
+    """
     now = timezone.now()
     with transaction.atomic():
         call, _ = Call.objects.get_or_create(key=key)
         call = Call.objects.select_for_update().get(pk=call.pk)
         _drop(list(call.participants.filter(last_seen_at__lt=_stale_before())))
         present = list(call.participants.all())
-        me = next(
-            (
-                p
-                for p in present
-                if resume and p.peer_id == resume and p.user_id == user_id and p.consultation_id == consultation_id
-            ),
-            None,
-        )
+        me = next((p for p in present if resume and p.peer_id == resume and p.principal == principal), None)
         if me is not None:
             me.channel_name, me.last_seen_at = channel_name, now
             me.save(update_fields=["channel_name", "last_seen_at"])
             return me, [p for p in present if p.pk != me.pk], True
+        if role != Participant.Role.STAFF:
+            replaced = [p for p in present if p.principal == principal]
+            _drop(replaced)
+            present = [p for p in present if p not in replaced]
         if len(present) >= MAX_PARTICIPANTS:
             raise CallFull
         me = Participant.objects.create(
@@ -136,6 +140,7 @@ def join(
             channel_name=channel_name,
             role=role,
             name=name,
+            principal=principal,
             user_id=user_id,
             consultation_id=consultation_id,
             last_seen_at=now,

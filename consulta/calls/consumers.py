@@ -1,22 +1,29 @@
 """The shared base of every Consulta socket, and the call signalling it carries.
 
 `JsonSocket` validates each frame against `messages.py` and answers bad input
-with an error frame (closing after too many), never a traceback. `CallSocket`
-adds the call: join, relay signals to one peer, media state, chat, managing
-others (account holders only), leave. Subclasses say which call a socket may
-join and as whom.
+with an error frame (closing after too many), never a traceback. It also keeps
+the person's access current: privileged messages check it again as they
+arrive, and an `access.recheck` event (sent to the person's `user.<id>` group
+when a role, a membership, a password or a login ends; see
+`organisations/revocation.py`) closes the socket with 4403 once the person
+may no longer hold it. `CallSocket` adds the call: join, relay signals to one
+peer, media state, chat, managing others (account holders only), leave.
+Subclasses say which call a socket may join and as whom.
 """
 
 from __future__ import annotations
 
 import logging
+import time
+from types import SimpleNamespace
 from typing import Any
 
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncWebsocketConsumer
+from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from consulta.calls import actions as calls
 from consulta.calls import events
@@ -32,36 +39,118 @@ from consulta.calls.messages import (
     OutChat,
     OutError,
     OutHeartbeat,
+    OutIceServers,
     OutSignal,
     OutWelcome,
     Signal,
     dump,
     parse_incoming,
 )
+from consulta.core import ratelimit
+from consulta.core.client import client_address
+from consulta.organisations import access
 
 logger = logging.getLogger(__name__)
 
 CLOSE_NOT_ALLOWED = 4403
 CLOSE_NOT_FOUND = 4404
 CLOSE_ABUSE = 4400
+CLOSE_TOO_MANY = 4429  # too many connections from one address: the browser tries again later
+CLOSE_SERVER_ERROR = 1011
 MAX_ERRORS = 20
+# A socket's person is checked again at least this often (with its heartbeats): a session
+# that ran out or an invitation past its time ends sockets too, not only the events that say so.
+ACCESS_RECHECK_SECONDS = 60
+
+
+def rate_limited(refusal: ratelimit.Refused) -> BadMessage:
+    return BadMessage("rate_limited", ratelimit.retry_message(refusal), retry_after=refusal.retry_after)
+
+
+def socket_language(scope: dict[str, Any]) -> str:
+    """The language of the page that opened the socket: its language cookie, else Accept-Language."""
+    headers = {name.decode("latin-1"): value.decode("latin-1") for name, value in scope.get("headers", [])}
+    cookies = scope.get("cookies") or {}
+    request = SimpleNamespace(
+        COOKIES=cookies, META={"HTTP_ACCEPT_LANGUAGE": headers.get("accept-language", "")}, path_info="/"
+    )
+    return translation.get_language_from_request(request)  # type: ignore[arg-type]
 
 
 class JsonSocket(AsyncWebsocketConsumer):
     allowed: frozenset[str] = frozenset({"heartbeat"})
+    # Messages that act with the person's access: it is checked again as each one arrives.
+    privileged: frozenset[str] = frozenset()
+    accepted = False
+    closed = False
+    errors = 0
+    language = settings.LANGUAGE_CODE
+    last_access_check = 0.0
 
     async def connect(self) -> None:
-        self.errors = 0
+        self.language = socket_language(self.scope)
+        self.last_access_check = time.monotonic()
+        refusal = await ratelimit.ahit("socket_connect_address", client_address(self.scope))
+        if refusal is not None:
+            await self.refuse(CLOSE_TOO_MANY)
+            return
         try:
+            # Listening before the check: a change made while it runs still reaches this socket.
+            await self.listen_for_access_changes()
             await self.open()
         except Http404:
             await self.refuse(CLOSE_NOT_FOUND)
         except PermissionDenied:
             await self.refuse(CLOSE_NOT_ALLOWED)
+        except Exception as error:  # client input must never put a traceback in the log
+            logger.warning("%s: refused a connection after %s", type(self).__name__, type(error).__name__)
+            await self.refuse(CLOSE_SERVER_ERROR)
 
     async def open(self) -> None:
         """Check permission, join groups, then accept. Raise Http404 or PermissionDenied to refuse."""
         await self.accept()
+
+    async def listen_for_access_changes(self) -> None:
+        """Join the groups through which this socket hears that its person's access changed."""
+        user = self.scope.get("user")
+        if user is not None and user.is_authenticated:
+            await self.channel_layer.group_add(events.user_group(user.pk), self.channel_name)
+
+    def authorise(self) -> None:
+        """In a database thread: may the person still hold this socket? Raise Http404 or PermissionDenied if not."""
+
+    def person(self) -> access.AnyUser:
+        """The socket's account as it stands now (anonymous once logged out, removed or deactivated)."""
+        user = self.scope.get("user")
+        session = self.scope.get("session")
+        if user is None or not user.is_authenticated or session is None:
+            return access.AnonymousUser()
+        return access.session_person(session.session_key, user.pk)
+
+    async def still_allowed(self) -> bool:
+        self.last_access_check = time.monotonic()
+        try:
+            await database_sync_to_async(self.authorise)()
+        except (Http404, PermissionDenied):
+            return False
+        return True
+
+    async def access_recheck(self, event: dict[str, Any]) -> None:
+        """The person's access changed somewhere (any worker): keep the socket only if it still may be held."""
+        if self.closed:
+            return
+        session = self.scope.get("session")
+        ended = event.get("ended_session")
+        if (ended and session is not None and ended == session.session_key) or not await self.still_allowed():
+            await self.revoke()
+
+    async def revoke(self) -> None:
+        """Access ended: leave whatever the socket takes part in, then close with 4403."""
+        await self.lose_access()
+        await self.close(CLOSE_NOT_ALLOWED)
+
+    async def lose_access(self) -> None:
+        """Subclasses leave their call here."""
 
     async def refuse(self, code: int) -> None:
         # Accept first: a close before accept reaches the browser as a bare
@@ -69,27 +158,62 @@ class JsonSocket(AsyncWebsocketConsumer):
         await self.accept()
         await self.close(code)
 
+    async def accept(self, subprotocol: str | None = None, headers: Any = None) -> None:
+        if self.accepted:
+            return
+        self.accepted = True
+        await super().accept(subprotocol, headers)
+
+    async def close(self, code: int | bool | None = None, reason: str | None = None) -> None:
+        if self.closed:
+            return
+        self.closed = True
+        await super().close(code, reason)
+
+    async def send(self, text_data: str | None = None, bytes_data: bytes | None = None, close: bool = False) -> None:
+        if self.closed:
+            return  # nothing is sent after a close: the server would refuse it (and log a traceback)
+        await super().send(text_data, bytes_data, close)
+
     async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None) -> None:
+        if self.closed:
+            return
+        with translation.override(self.language):
+            await self.receive_message(text_data)
+
+    async def receive_message(self, text_data: str | None) -> None:
         try:
-            message = parse_incoming(text_data, self.allowed)
+            refusal = await ratelimit.ahit("socket_messages", self.channel_name)
+            if refusal is not None:
+                raise rate_limited(refusal)
+            message = self.parse(text_data)
+            if getattr(message, "type", None) in self.privileged and not await self.still_allowed():
+                await self.revoke()
+                return
             await self.handle(message)
         except BadMessage as error:
-            await self.reject(error.code, error.message)
-        except Exception:
-            logger.exception("socket message failed")
+            await self.reject(error.code, error.message, error.retry_after)
+        except Exception as error:  # a bug of ours, met by a client's message: one line, no traceback
+            logger.warning("%s: a message failed with %s", type(self).__name__, type(error).__name__)
             await self.reject("server_error", "The server could not handle that message. Try again.")
+
+    def parse(self, text: str | None) -> Message:
+        return parse_incoming(text, self.allowed)
 
     async def handle(self, message: Message) -> None:
         if isinstance(message, Heartbeat):
+            if time.monotonic() - self.last_access_check >= ACCESS_RECHECK_SECONDS and not await self.still_allowed():
+                await self.revoke()
+                return
             await self.heartbeat()
             await self.send_message(OutHeartbeat())
 
     async def heartbeat(self) -> None:
         """Subclasses refresh presence here."""
 
-    async def reject(self, code: str, text: str) -> None:
+    async def reject(self, code: str, text: str, retry_after: int | None = None) -> None:
         self.errors += 1
-        await self.send_message(OutError(code=code, message=text))
+        await self.send_message(OutError(code=code, message=text, retry_after=retry_after))
         if self.errors >= MAX_ERRORS:
             await self.close(CLOSE_ABUSE)
 
@@ -103,15 +227,22 @@ class JsonSocket(AsyncWebsocketConsumer):
 
 class CallSocket(JsonSocket):
     allowed = frozenset({"heartbeat", "join_call", "leave_call", "signal", "media_state", "chat", "manage"})
+    privileged = frozenset({"join_call", "manage"})
     # Account holders (the team's sockets) may mute, take out or hold others; patients and guests may not.
     can_manage = False
     peer_id: str | None = None
     peer_name = ""
     call_id: int | None = None
     call_group: str | None = None
+    # When this socket's TURN credentials were handed out (time.monotonic()), to renew them in time.
+    ice_issued_at = 0.0
 
     async def call_identity(self) -> dict[str, Any]:
-        """The call key and who this socket is in it: key, role, name, user_id, consultation_id."""
+        """The call key and who this socket is in it: key, role, name, principal, user_id, consultation_id.
+
+        `principal` names who holds the place (an account, a patient's space, an invitee's or
+        guest's browser session): only the same principal may resume a peer id.
+        """
         raise NotImplementedError
 
     async def handle(self, message: Message) -> None:
@@ -136,8 +267,10 @@ class CallSocket(JsonSocket):
             raise BadMessage("not_in_call", "Join the call first.")
 
     def resume_for(self, requested: str | None) -> str | None:
-        """The peer id this socket may take back after a reconnect."""
-        return requested or self.peer_id
+        """The peer id to take back: the socket's own while it has one (one place per socket),
+        else the one the browser names after a reconnect, which `calls.join` honours only for
+        the principal that held it."""
+        return self.peer_id or requested
 
     async def join_call(self, message: JoinCall) -> None:
         identity = await self.call_identity()
@@ -159,6 +292,7 @@ class CallSocket(JsonSocket):
             ) from None
         self.peer_id, self.peer_name, self.call_id = me.peer_id, me.name, me.call_id
         self.call_group = group
+        self.ice_issued_at = time.monotonic()
         welcome = OutWelcome(
             peer_id=me.peer_id,
             peers=[calls.peer(other) for other in others],
@@ -179,6 +313,9 @@ class CallSocket(JsonSocket):
         """Relayed to everyone in the call, the sender included; stored nowhere."""
         self.require_call()
         assert self.call_group is not None and self.peer_id is not None
+        refusal = await ratelimit.ahit("chat_messages", self.channel_name)
+        if refusal is not None:
+            raise rate_limited(refusal)
         text = message.text.strip()
         if not text:
             raise BadMessage("invalid", "text: write something first.")
@@ -234,6 +371,28 @@ class CallSocket(JsonSocket):
     async def heartbeat(self) -> None:
         if self.peer_id:
             await database_sync_to_async(calls.touch)(self.peer_id)
+            await self.renew_ice_servers()
+
+    async def renew_ice_servers(self) -> None:
+        """TURN credentials live only as long as `TURN_CREDENTIAL_TTL`: fresh ones before half of it has passed."""
+        if not self.peer_id or time.monotonic() - self.ice_issued_at < settings.TURN_CREDENTIAL_TTL / 2:
+            return
+        self.ice_issued_at = time.monotonic()
+        await self.send_message(OutIceServers(ice_servers=calls.ice_servers(self.peer_id)))
+
+    async def lose_access(self) -> None:
+        await self.leave_call()
+
+    async def forget_in_session(self, *keys: str) -> None:
+        """The call is over for this browser: what it gave for it (a name, a peer id) leaves its session."""
+        session = self.scope["session"]
+
+        def forget() -> None:
+            removed = [session.pop(key, None) for key in keys]
+            if any(value is not None for value in removed):
+                session.save()
+
+        await database_sync_to_async(forget)()
 
     async def deliver(self, event: dict[str, Any]) -> None:
         to = event.get("to")

@@ -32,6 +32,16 @@ def call_group(call_id: int) -> str:
     return f"call.{call_id}"
 
 
+def user_group(user_id: int) -> str:
+    """Every socket of one account, on every worker: where "your access changed" reaches them."""
+    return f"user.{user_id}"
+
+
+def guest_link_group(link_id: int) -> str:
+    """Every socket that came in through one guest link: told when the link is revoked."""
+    return f"guestlink.{link_id}"
+
+
 def hosts_group(call_key: str) -> str:
     """The sockets of a room's hosts: they hear its knocks. `call_key` is ours ("room:3"), never input."""
     assert re.fullmatch(r"[a-z]+:[0-9]+", call_key), call_key
@@ -72,3 +82,18 @@ def send_to_channel_on_commit(channel_name: str, message: Message) -> None:
             async_to_sync(layer.send)(channel_name, event(message))
 
     transaction.on_commit(send)
+
+
+# The channel-layer event that makes a socket check its person's access again (`JsonSocket.recheck`).
+RECHECK = {"type": "access.recheck"}
+
+
+def send_raw(group: str, event: dict[str, Any]) -> None:
+    layer = get_channel_layer()
+    if layer is not None:
+        async_to_sync(layer.group_send)(group, event)
+
+
+def recheck_on_commit(group: str) -> None:
+    """After the commit, every socket in `group` checks again what its person may see, and closes if nothing."""
+    transaction.on_commit(lambda: send_raw(group, RECHECK))

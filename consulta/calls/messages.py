@@ -75,6 +75,12 @@ class LeaveCall(Message):
     type: Literal["leave_call"]
 
 
+class Ping(Message):
+    """The liveness check's only message (`core.consumers.PingConsumer`, which reads it without a parser)."""
+
+    type: Literal["ping"]
+
+
 class Subscribe(Message):
     """The dashboard's first message: send me the queue, then its changes."""
 
@@ -121,17 +127,23 @@ _incoming = TypeAdapter(Incoming)
 
 
 class BadMessage(Exception):
-    def __init__(self, code: str, message: str) -> None:
+    def __init__(self, code: str, message: str, retry_after: int | None = None) -> None:
         super().__init__(message)
         self.code = code
         self.message = message
+        self.retry_after = retry_after  # seconds, for `rate_limited`
 
 
 def parse_incoming(text: str | None, allowed: frozenset[str]) -> Message:
-    """Validate one frame; raise BadMessage with a short, safe explanation."""
+    """Validate one frame; raise BadMessage with a short, safe explanation.
+
+    The size is checked before any parsing (the server refuses larger frames before
+    they are buffered: `--ws-max-size`), and pydantic's JSON parser stops at 200 levels
+    of nesting with a validation error, never a RecursionError.
+    """
     if text is None:
         raise BadMessage("bad_frame", "Send text frames holding JSON.")
-    if len(text.encode()) > MAX_FRAME_BYTES:
+    if len(text) > MAX_FRAME_BYTES or len(text.encode(errors="replace")) > MAX_FRAME_BYTES:
         raise BadMessage("too_large", f"Frames may hold at most {MAX_FRAME_BYTES} bytes.")
     try:
         message = _incoming.validate_json(text)
@@ -159,6 +171,8 @@ class OutError(Message):
     type: Literal["error"] = "error"
     code: str
     message: str
+    # Seconds until trying again may succeed (code "rate_limited"); left out of other errors.
+    retry_after: int | None = Field(default=None, exclude_if=lambda value: value is None)
 
 
 class OutWelcome(Message):
@@ -167,6 +181,13 @@ class OutWelcome(Message):
     type: Literal["welcome"] = "welcome"
     peer_id: str
     peers: list[Peer]
+    ice_servers: list[dict[str, Any]]
+
+
+class OutIceServers(Message):
+    """Fresh TURN credentials for a peer still in the call, before the ones it has run out."""
+
+    type: Literal["ice_servers"] = "ice_servers"
     ice_servers: list[dict[str, Any]]
 
 
@@ -192,6 +213,10 @@ class OutMediaState(Message):
     peer_id: str
     audio: bool
     video: bool
+
+
+class OutPong(Message):
+    type: Literal["pong"] = "pong"
 
 
 class OutHeartbeat(Message):

@@ -36,6 +36,9 @@ class Participant(models.Model):
     channel_name = models.CharField(max_length=200, blank=True)
     role = models.CharField(max_length=10, choices=Role.choices)
     name = models.CharField(max_length=200)
+    # Who holds this place ("user:5", "consultation:12", "invite:3:<session>", "guest:4:<session>"):
+    # only the same principal may resume its peer id.
+    principal = models.CharField(max_length=200, default="")
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, null=True, blank=True)
     consultation = models.ForeignKey(
         "consultations.Consultation", on_delete=models.CASCADE, null=True, blank=True, related_name="+"

@@ -28,8 +28,7 @@ class PatientSocket(CallSocket):
     consultation_id: int
 
     async def open(self) -> None:
-        token = self.scope["url_route"]["kwargs"]["token"]
-        consultation = await database_sync_to_async(access.patient_consultation)(token)
+        consultation = await database_sync_to_async(access.patient_consultation)(self.token)
         if consultation is None:
             raise Http404
         self.consultation_id = consultation.pk
@@ -45,6 +44,15 @@ class PatientSocket(CallSocket):
         consultation = self._consultation()
         return actions.patient_status(consultation) if consultation else None
 
+    @property
+    def token(self) -> str:
+        return str(self.scope["url_route"]["kwargs"]["token"])
+
+    def authorise(self) -> None:
+        # The token is the patient's key: it opens nothing once the space is gone.
+        if access.patient_consultation(self.token) is None:
+            raise Http404
+
     def _consultation(self) -> Consultation | None:
         return Consultation.objects.select_related("clinic__waiting_area").filter(pk=self.consultation_id).first()
 
@@ -56,6 +64,7 @@ class PatientSocket(CallSocket):
             "key": consultation.call_key,
             "role": "patient",
             "name": consultation.name,
+            "principal": f"consultation:{consultation.pk}",
             "consultation_id": consultation.pk,
         }
 
@@ -83,15 +92,22 @@ class QueueSocket(JsonSocket):
     """`/ws/clinic/<slug>/queue/`: the live queue for the clinic's team."""
 
     allowed = frozenset({"heartbeat", "subscribe"})
+    privileged = frozenset({"subscribe"})
     clinic_id: int
     group: str | None = None
     last_sweep = 0.0
 
     async def open(self) -> None:
-        slug = self.scope["url_route"]["kwargs"]["slug"]
-        standing = await database_sync_to_async(access.clinic_access)(self.scope["user"], slug, "can_enter")
+        standing = await database_sync_to_async(access.clinic_access)(self.scope["user"], self.slug, "can_enter")
         self.clinic_id = standing.clinic.pk
         await self.accept()
+
+    @property
+    def slug(self) -> str:
+        return str(self.scope["url_route"]["kwargs"]["slug"])
+
+    def authorise(self) -> None:
+        access.clinic_access(self.person(), self.slug, "can_enter")
 
     async def handle(self, message: Message) -> None:
         if isinstance(message, Subscribe):
@@ -128,14 +144,24 @@ class TeamCallSocket(CallSocket):
 
     can_manage = True
     consultation_id: int
+    clinic_slug: str
 
     async def open(self) -> None:
         consultation_id = int(self.scope["url_route"]["kwargs"]["consultation_id"])
-        consultation, _standing = await database_sync_to_async(access.consultation_for)(
+        consultation, standing = await database_sync_to_async(access.consultation_for)(
             self.scope["user"], consultation_id
         )
-        self.consultation_id = consultation.pk
+        self.consultation_id, self.clinic_slug = consultation.pk, standing.clinic.slug
         await self.accept()
+
+    def authorise(self) -> None:
+        try:
+            access.consultation_for(self.person(), self.consultation_id)
+        except Http404:
+            # The consultation may have ended (joining then says so); the person must still be of the clinic.
+            if Consultation.objects.filter(pk=self.consultation_id).exists():
+                raise
+            access.clinic_access(self.person(), self.clinic_slug, "can_enter")
 
     async def call_identity(self) -> dict[str, Any]:
         consultation = await database_sync_to_async(
@@ -144,7 +170,13 @@ class TeamCallSocket(CallSocket):
         if consultation is None:
             raise BadMessage("ended", "This consultation has ended.")
         user = self.scope["user"]
-        return {"key": consultation.call_key, "role": "staff", "name": user.display_name, "user_id": user.pk}
+        return {
+            "key": consultation.call_key,
+            "role": "staff",
+            "name": user.display_name,
+            "principal": f"user:{user.pk}",
+            "user_id": user.pk,
+        }
 
     async def hold_patient(self, consultation_id: int) -> None:
         # The same action, and the same access check, as the dashboard's "Put on hold".
@@ -164,18 +196,44 @@ class InviteeSocket(CallSocket):
     token: str
     name: str
 
+    @property
+    def name_key(self) -> str:
+        """Where the invitation page keeps the name this browser gave (see patient_views.join_by_invite)."""
+        return f"invite:{self.token}"
+
     async def open(self) -> None:
         self.token = self.scope["url_route"]["kwargs"]["token"]
         await database_sync_to_async(access.call_invite)(self.token)
-        name = self.scope["session"].get(f"invite:{self.token}")
+        name = self.scope["session"].get(self.name_key)
         if not name:
             raise Http404  # the name comes first, on the invitation page
         self.name = name
         await self.accept()
+
+    def authorise(self) -> None:
+        access.call_invite(self.token)
 
     async def call_identity(self) -> dict[str, Any]:
         try:
             invite = await database_sync_to_async(access.call_invite)(self.token)
         except Http404:
             raise BadMessage("ended", "This invitation is no longer valid.") from None
-        return {"key": invite.consultation.call_key, "role": "guest", "name": self.name}
+        return {
+            "key": invite.consultation.call_key,
+            "role": "guest",
+            "name": self.name,
+            # The browser session that gave the name: another invitee with the same link is another principal.
+            "principal": f"invite:{invite.pk}:{self.scope['session'].session_key}",
+        }
+
+    async def deliver(self, event: dict[str, Any]) -> None:
+        await super().deliver(event)
+        if event.get("kind") in ("call_ended", "removed"):
+            await self.forget_name()
+
+    async def leave_call(self) -> None:
+        await super().leave_call()
+        await self.forget_name()
+
+    async def forget_name(self) -> None:
+        await self.forget_in_session(self.name_key)

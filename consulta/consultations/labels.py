@@ -120,6 +120,7 @@ def dashboard_labels() -> dict[str, str]:
         "cancel": _("Cancel"),
         "liveOk": _("Live"),
         "liveLost": _("Reconnecting to the live queue…"),
+        "accessEnded": _("You no longer have access to this waiting area. Log in again, or ask your clinic admin."),
         "failedAction": _("That did not work. Try again."),
         "inCallWith": _("In a call with another caller"),
         "phone": _("Phone number"),

@@ -15,8 +15,12 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
+from importlib import import_module
+from types import SimpleNamespace
+from typing import Any, Literal
 
+from django.conf import settings
+from django.contrib import auth
 from django.contrib.auth.models import AnonymousUser
 from django.contrib.sessions.backends.base import SessionBase
 from django.core.exceptions import PermissionDenied
@@ -25,7 +29,7 @@ from django.http import Http404
 from django.utils import timezone
 
 from consulta.accounts.models import User
-from consulta.consultations.models import CallInvite, Consultation
+from consulta.consultations.models import CallInvite, Consultation, PrefillLink
 from consulta.organisations.models import (
     Clinic,
     ClinicMembership,
@@ -40,6 +44,18 @@ AnyUser = User | AnonymousUser
 
 # The browser session's open waiting-area consultations: clinic id -> the patient's token.
 PATIENT_SESSION_KEY = "consultations"
+
+# What a person may do in an organisation or clinic: the names of the properties below, so
+# that a misspelt capability fails mypy rather than a request.
+OrganisationCapability = Literal["can_see_organisation", "can_create_clinics", "can_see_people", "can_manage_roles"]
+ClinicCapability = Literal[
+    "can_enter",
+    "can_use_meeting_rooms",
+    "can_configure",
+    "can_manage_team",
+    "can_add_team_members",
+    "can_transfer_callers",
+]
 
 
 @dataclass(frozen=True)
@@ -75,6 +91,11 @@ class OrganisationAccess:
     @property
     def can_manage_roles(self) -> bool:
         return bool(self.assignable_roles)
+
+    def require(self, capability: OrganisationCapability) -> OrganisationAccess:
+        if not getattr(self, capability):
+            raise PermissionDenied
+        return self
 
 
 @dataclass(frozen=True)
@@ -129,7 +150,7 @@ class ClinicAccess:
     def can_transfer_callers(self) -> bool:
         return self.can_enter or self.is_service_referrer
 
-    def require(self, capability: str) -> ClinicAccess:
+    def require(self, capability: ClinicCapability) -> ClinicAccess:
         if not getattr(self, capability):
             raise PermissionDenied
         return self
@@ -139,6 +160,24 @@ def _person(user: AnyUser) -> User | None:
     if not user.is_authenticated or not user.is_active:
         return None
     assert isinstance(user, User)
+    return user
+
+
+def session_person(session_key: str | None, user_id: int | None) -> AnyUser:
+    """The account a browser session is logged in as NOW, read afresh from the database.
+
+    A socket's scope holds the user as they were when it connected. Logout (the session is
+    deleted), a password change elsewhere (the session's hash no longer matches), a
+    deactivated account or a session past its age all end here in an anonymous user, so a
+    socket that asks again loses what the person no longer may see. `user_id` is the account
+    the socket connected as: a session that now belongs to someone else counts as ended.
+    """
+    if not session_key or user_id is None:
+        return AnonymousUser()
+    store = import_module(settings.SESSION_ENGINE).SessionStore(session_key=session_key)
+    user = auth.get_user(SimpleNamespace(session=store))  # type: ignore[arg-type]
+    if not user.is_authenticated or user.pk != user_id or not user.is_active:
+        return AnonymousUser()
     return user
 
 
@@ -158,7 +197,7 @@ def organisation_access(user: AnyUser, slug: str) -> OrganisationAccess:
     return OrganisationAccess(organisation, membership.role)
 
 
-def clinic_access(user: AnyUser, slug: str, capability: str | None = "can_enter") -> ClinicAccess:
+def clinic_access(user: AnyUser, slug: str, capability: ClinicCapability | None = "can_enter") -> ClinicAccess:
     """The person's standing in a clinic: 404 if they have none, 403 if it lacks `capability`."""
     person = _person(user)
     if person is None:
@@ -330,3 +369,16 @@ def call_invite(token: str) -> CallInvite:
     if invite is None:
         raise Http404
     return invite
+
+
+def prefill_link(clinic: Clinic, token: str | None) -> PrefillLink | None:
+    """A one-click link's details for this clinic's entry form, or None.
+
+    Unknown, expired and other clinics' references all give None: the patient
+    sees the empty form, and nothing tells a guesser which was the case.
+    """
+    if not token or len(token) > 100:
+        return None
+    return PrefillLink.objects.filter(
+        clinic=clinic, token_hash=PrefillLink.hash_token(token), expires_at__gt=timezone.now()
+    ).first()

@@ -17,7 +17,7 @@ from django.http import Http404
 
 from consulta.calls import actions as calls
 from consulta.calls import events
-from consulta.calls.consumers import CLOSE_NOT_ALLOWED, CallSocket
+from consulta.calls.consumers import CLOSE_NOT_ALLOWED, CallSocket, rate_limited
 from consulta.calls.messages import (
     Admit,
     BadMessage,
@@ -29,6 +29,8 @@ from consulta.calls.messages import (
     OutKnock,
     OutKnockPending,
 )
+from consulta.core import ratelimit
+from consulta.core.client import client_address
 from consulta.organisations import access
 from consulta.rooms import actions
 
@@ -37,6 +39,7 @@ class RoomHostSocket(CallSocket):
     """A host of a room: hears its knocks, answers them, may manage the call's peers."""
 
     allowed = CallSocket.allowed | {"admit", "decline"}
+    privileged = CallSocket.privileged | {"admit", "decline"}
     can_manage = True
     call_key: str
     hosts_group: str | None = None
@@ -59,8 +62,10 @@ class RoomHostSocket(CallSocket):
         else:
             await super().handle(message)
 
+    def authorise(self) -> None:
+        self.room_key()
+
     async def answer(self, knock_id: str, *, admit: bool) -> None:
-        await self.still_host()
         try:
             await database_sync_to_async(calls.answer_knock)(self.call_key, knock_id, admit=admit)
         except calls.NoSuchKnock:
@@ -75,7 +80,13 @@ class RoomHostSocket(CallSocket):
     async def call_identity(self) -> dict[str, Any]:
         key = await self.still_host()
         user = self.scope["user"]
-        return {"key": key, "role": "staff", "name": user.display_name, "user_id": user.pk}
+        return {
+            "key": key,
+            "role": "staff",
+            "name": user.display_name,
+            "principal": f"user:{user.pk}",
+            "user_id": user.pk,
+        }
 
     async def heartbeat(self) -> None:
         await super().heartbeat()
@@ -92,7 +103,7 @@ class MeetingRoomSocket(RoomHostSocket):
     """`/ws/rooms/<token>/`: anyone who may use the clinic's meeting rooms, as a host."""
 
     def room_key(self) -> str:
-        room, _standing = access.meeting_room_for(self.scope["user"], self.scope["url_route"]["kwargs"]["token"])
+        room, _standing = access.meeting_room_for(self.person(), self.scope["url_route"]["kwargs"]["token"])
         return room.call_key
 
 
@@ -100,7 +111,7 @@ class UserRoomSocket(RoomHostSocket):
     """`/ws/user-rooms/<token>/`: the room's owner only."""
 
     def room_key(self) -> str:
-        return access.user_room_for(self.scope["user"], self.scope["url_route"]["kwargs"]["token"]).call_key
+        return access.user_room_for(self.person(), self.scope["url_route"]["kwargs"]["token"]).call_key
 
 
 class GuestSocket(CallSocket):
@@ -109,6 +120,7 @@ class GuestSocket(CallSocket):
     allowed = CallSocket.allowed | {"knock"}
     token: str
     call_key: str
+    link_id: int
     admitted = False
     knock_id: str | None = None
     knock_name = ""
@@ -118,12 +130,28 @@ class GuestSocket(CallSocket):
         """The session key under which this browser keeps its peer id in this room's call."""
         return f"room-guest:{self.token}"
 
+    @property
+    def name_key(self) -> str:
+        """Where the guest page keeps the name this browser gave (see rooms.views.guest)."""
+        return f"guest-name:{self.token}"
+
+    @property
+    def principal(self) -> str:
+        """This browser at this link; a guest without a session cookie is only this socket."""
+        return f"guest:{self.link_id}:{self.scope['session'].session_key or self.channel_name}"
+
     async def open(self) -> None:
         self.token = self.scope["url_route"]["kwargs"]["token"]
         # 404 for a link that is not (or no longer) valid, 403 for a patient's browser.
         link = await database_sync_to_async(access.guest_link_for)(self.token, self.scope["session"])
-        self.call_key = link.room.call_key
+        self.call_key, self.link_id = link.room.call_key, link.pk
+        # Told when the link is revoked; checked again once listening, so a revocation in between counts.
+        await self.channel_layer.group_add(events.guest_link_group(link.pk), self.channel_name)
+        await database_sync_to_async(self.authorise)()
         await self.accept()
+
+    def authorise(self) -> None:
+        access.guest_link_for(self.token, self.scope["session"])
 
     async def handle(self, message: Message) -> None:
         if isinstance(message, Knock):
@@ -140,6 +168,10 @@ class GuestSocket(CallSocket):
         name = name.strip()
         if not name:
             raise BadMessage("invalid", "name: give your name.")
+        for rule, key in (("knock_link", self.token), ("knock_address", client_address(self.scope))):
+            refusal = await ratelimit.ahit(rule, key)  # type: ignore[arg-type]
+            if refusal is not None:
+                raise rate_limited(refusal)
         self.knock_name = name
         knock = await database_sync_to_async(self._knock)(name)
         if knock is None:
@@ -157,13 +189,6 @@ class GuestSocket(CallSocket):
         remembered = self.scope["session"].get(self.remembered_key)
         return actions.knock(link, name=name, channel_name=self.channel_name, remembered_peer=remembered)
 
-    def resume_for(self, requested: str | None) -> str | None:
-        # A guest has no account to prove who they are: only the peer this socket had, or
-        # the one this browser's session remembers, may be taken back.
-        if requested and requested in (self.peer_id, self.scope["session"].get(self.remembered_key)):
-            return requested
-        return self.peer_id
-
     async def call_identity(self) -> dict[str, Any]:
         if not self.admitted:
             raise BadMessage("not_admitted", "Knock first, and wait until someone lets you in.")
@@ -171,7 +196,7 @@ class GuestSocket(CallSocket):
             link = await database_sync_to_async(access.guest_link_for)(self.token)
         except Http404:
             raise BadMessage("ended", "This guest link is no longer valid.") from None
-        return {"key": link.room.call_key, "role": "guest", "name": self.knock_name}
+        return {"key": link.room.call_key, "role": "guest", "name": self.knock_name, "principal": self.principal}
 
     async def join_call(self, message: JoinCall) -> None:
         # `resume_for` reads the session: `open` loaded it already, in a worker thread.
@@ -201,7 +226,18 @@ class GuestSocket(CallSocket):
             await self.back_to_the_door()
         elif kind == "declined":
             self.knock_id = None
+            await self.forget_guest()
             await self.close(CLOSE_NOT_ALLOWED)
+        elif kind in ("call_ended", "removed"):
+            await self.forget_guest()
+
+    async def leave_call(self) -> None:
+        await super().leave_call()
+        await self.forget_guest()
+
+    async def forget_guest(self) -> None:
+        """The call is over for this guest: their name and place leave the browser's session."""
+        await self.forget_in_session(self.name_key, self.remembered_key)
 
     async def back_to_the_door(self) -> None:
         """Put on hold: out of the call, knocking again under the same name on this same socket."""

@@ -14,12 +14,16 @@ import re
 import shutil
 import subprocess
 import tempfile
+import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 import pytest
 from playwright.sync_api import expect
+from websockets.exceptions import ConnectionClosed
+from websockets.sync.client import ClientConnection, connect
 
 from tests.e2e import cluster as scale
 from tests.e2e.helpers import login
@@ -83,8 +87,12 @@ def test_a_killed_worker_loses_nothing(cluster: scale.Cluster, new_page, browser
     clinic = northside(demo)
     waiting = new_page()
     enter_waiting_area(waiting, clinic, "Kim", "Keepsplace")
+    before_carl = cluster.patient_sockets()
     patient = new_page()
     enter_waiting_area(patient, clinic, "Carl", "Crash")
+    after_carl = cluster.patient_sockets()
+    # The worker holding Carl's socket: the one whose log gained a patient socket as he came in.
+    (index,) = [i for i, (was, now) in enumerate(zip(before_carl, after_carl, strict=True)) if now > was]
 
     clinician = new_page()
     login(clinician, demo, "team_member", "northside")
@@ -95,8 +103,6 @@ def test_a_killed_worker_loses_nothing(cluster: scale.Cluster, new_page, browser
     before = min(wait_for_decoded_video(patient, PEERS, min_frames=5, timeout_s=45))
 
     # Kill the worker holding the patient's socket, so that socket must come back through the other.
-    token = patient.url.rstrip("/").rsplit("/", 1)[-1]
-    index = next(i for i, w in enumerate(cluster.workers) if f"/ws/patient/{token}/" in w.log_path.read_text())
     cluster.workers[index].kill()
     # Media is peer to peer: it keeps flowing while the signalling sockets find the other worker.
     poll(
@@ -142,3 +148,64 @@ def test_postgres_refuses_a_second_or_deleted_waiting_area(cluster: scale.Cluste
         )
         assert result.returncode != 0, f"PostgreSQL accepted: {sql}"
         assert "waiting area" in result.stderr or "duplicate key" in result.stderr, result.stderr
+
+
+# --- Access that follows the person, across workers (issue 9) --------------------------------------
+
+
+@contextmanager
+def _dashboard_socket(worker_url: str, session_id: str) -> Iterator[ClientConnection]:
+    """The clerk's dashboard socket on one worker, subscribed: the snapshot has arrived."""
+    with connect(
+        worker_url.replace("http://", "ws://") + "/ws/clinic/northside/queue/",
+        additional_headers={"Cookie": f"sessionid={session_id}", "Origin": worker_url},
+        open_timeout=10,
+    ) as socket:
+        socket.send(json.dumps({"type": "subscribe"}))
+        assert json.loads(socket.recv(timeout=10))["type"] == "snapshot"
+        yield socket
+
+
+def _closed_within(socket: ClientConnection, seconds: float) -> int:
+    """The close code the server sent within `seconds`, reading past any frames before it."""
+    deadline = time.monotonic() + seconds
+    try:
+        while True:
+            socket.recv(timeout=max(0.01, deadline - time.monotonic()))
+    except ConnectionClosed as closed:
+        assert closed.rcvd is not None, "closed without a close frame from the server"
+        return closed.rcvd.code
+    except TimeoutError:
+        raise AssertionError(f"the socket was still open {seconds} s later") from None
+
+
+def _session_id(page) -> str:
+    return next(c["value"] for c in page.context.cookies() if c["name"] == "sessionid")
+
+
+def test_access_that_ends_on_one_worker_closes_sockets_on_the_other(cluster: scale.Cluster, new_page) -> None:
+    first, second = (worker.url for worker in cluster.workers)
+    clerk = new_page()
+    login(clerk, through(cluster.demo, first), "clinic_clerk", "northside")
+    with _dashboard_socket(first, _session_id(clerk)) as socket:
+        # Logged out on the other worker: the socket on this one closes within a second.
+        clerk.goto(second + "/")
+        with clerk.expect_navigation():
+            clerk.get_by_role("button", name="Log out").click()
+        assert _closed_within(socket, 1.0) == 4403
+
+    # Removed from the clinic by the admin, on the other worker: the same.
+    login(clerk, through(cluster.demo, first), "clinic_clerk", "northside")
+    with _dashboard_socket(first, _session_id(clerk)) as socket:
+        admin = new_page()
+        login(admin, through(cluster.demo, second), "clinic_admin", "northside")
+        admin.goto(second + "/c/northside/team/")
+        with admin.expect_navigation():
+            admin.get_by_role("button", name="Remove Clara Clerk from the team").click()
+        assert _closed_within(socket, 1.0) == 4403
+    expect(admin.get_by_text("Clara Clerk has left the clinic's team.")).to_be_visible()
+    # And she cannot come back on either worker.
+    for worker in (first, second):
+        with pytest.raises(ConnectionClosed) as refused, _dashboard_socket(worker, _session_id(clerk)):
+            pass
+        assert refused.value.rcvd is not None and refused.value.rcvd.code == 4404

@@ -16,6 +16,7 @@ from channels.db import database_sync_to_async
 from channels.layers import get_channel_layer
 from channels.testing import WebsocketCommunicator
 from django.test import Client
+from django.urls import reverse
 
 from consulta.accounts.models import User
 from consulta.asgi import application
@@ -38,6 +39,14 @@ def staff_headers(user: User) -> Headers:
     """Same-origin headers carrying the session cookie of `user`, logged in with a test client."""
     client = Client()
     client.force_login(user)
+    return [*SAME_ORIGIN, (b"cookie", f"sessionid={client.cookies['sessionid'].value}".encode())]
+
+
+def invitee_headers(token: str, name: str) -> Headers:
+    """The invitee's browser after giving their name on the invitation page."""
+    client = Client()
+    response = client.post(reverse("consultations:join_by_invite", args=[token]), {"name": name})
+    assert response.status_code == 302
     return [*SAME_ORIGIN, (b"cookie", f"sessionid={client.cookies['sessionid'].value}".encode())]
 
 

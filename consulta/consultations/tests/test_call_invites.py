@@ -13,11 +13,11 @@ from consulta.consultations import actions
 from consulta.consultations.models import CallInvite, Consultation
 from consulta.consultations.tests.sockets import (
     SAME_ORIGIN,
-    Headers,
     Sockets,
     ask,
     call_path,
     enter,
+    invitee_headers,
     receive,
     run,
     staff_headers,
@@ -34,14 +34,6 @@ def caller(world: World) -> Consultation:
 
 def make_invite(world: World, caller: Consultation) -> CallInvite:
     return actions.invite_to_call(caller, world.member)
-
-
-def invitee_headers(token: str, name: str) -> Headers:
-    """The invitee's browser after giving their name on the invitation page."""
-    client = Client()
-    response = client.post(reverse("consultations:join_by_invite", args=[token]), {"name": name})
-    assert response.status_code == 302
-    return [*SAME_ORIGIN, (b"cookie", f"sessionid={client.cookies['sessionid'].value}".encode())]
 
 
 def test_team_member_makes_a_link_outsider_cannot(world: World, caller: Consultation) -> None:

@@ -205,6 +205,7 @@ export function startCall({
       }
       case "signal":
       case "media_state":
+      case "ice_servers":
         mesh.handle(message);
         return;
       case "call_ended":

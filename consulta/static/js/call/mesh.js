@@ -65,6 +65,11 @@ export class Mesh {
       case "call_ended":
         for (const id of [...this.#links.keys()]) this.#remove(id);
         return this.close();
+      case "ice_servers":
+        // Fresh TURN credentials before the old ones run out (they live no longer than a call needs).
+        this.#iceServers = msg.ice_servers ?? [];
+        for (const link of this.#links.values()) link.refresh(this.#config());
+        return;
     }
   }
 

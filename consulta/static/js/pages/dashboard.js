@@ -177,11 +177,21 @@ const socket = new CallSocket(data.socketUrl, {
     live.dataset.state = "open";
     live.textContent = L.liveOk;
   },
-  onClose: () => {
+  onClose: (event, { final }) => {
+    if (final) return accessEnded();
     live.dataset.state = "reconnecting";
     live.textContent = L.liveLost;
   },
 });
+
+// The server closed the queue for good (logged out, removed from the clinic): what this
+// person may no longer see leaves the screen too.
+function accessEnded() {
+  queue.replace([]);
+  render();
+  live.dataset.state = "ended";
+  live.textContent = L.accessEnded;
+}
 
 search.addEventListener("input", render);
 sort.addEventListener("change", render);

@@ -111,6 +111,11 @@ function openQueue() {
       else return;
       renderQueue();
     },
+    onClose: (_event, { final }) => {
+      if (!final) return;
+      queue.replace([]); // access ended: the waiting callers leave the screen
+      renderQueue();
+    },
   });
 }
 
