@@ -208,3 +208,12 @@ async def test_sockets_that_keep_their_access_stay(sockets: Sockets, world: Worl
     await still_open(clerk)
     await run(world.clerk.save)(update_fields=["last_login"])
     await still_open(clerk)
+
+
+async def test_a_role_that_loses_the_capability_closes_the_socket(sockets: Sockets, world: World) -> None:
+    _client, headers = await run(logged_in)(world.coordinator)
+    dashboard = await subscribed(sockets, world, headers)  # coordinators may use every waiting area
+    membership = await run(world.organisation_membership)(world.coordinator)
+    membership.role = OrganisationRole.REPORTER  # reporters see reports, never a waiting area
+    await run(membership.save)()
+    assert (await closed_within(dashboard))[0] == 4403
