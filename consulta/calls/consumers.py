@@ -227,7 +227,8 @@ class JsonSocket(AsyncWebsocketConsumer):
 
 class CallSocket(JsonSocket):
     allowed = frozenset({"heartbeat", "join_call", "leave_call", "signal", "media_state", "chat", "manage"})
-    privileged = frozenset({"join_call", "manage"})
+    # `join_call` is privileged too: it checks access in the same trip as its identity (`_prepare_join`).
+    privileged = frozenset({"manage"})
     # Account holders (the team's sockets) may mute, take out or hold others; patients and guests may not.
     can_manage = False
     peer_id: str | None = None
@@ -237,8 +238,9 @@ class CallSocket(JsonSocket):
     # When this socket's TURN credentials were handed out (time.monotonic()), to renew them in time.
     ice_issued_at = 0.0
 
-    async def call_identity(self) -> dict[str, Any]:
-        """The call key and who this socket is in it: key, role, name, principal, user_id, consultation_id.
+    def call_identity(self) -> dict[str, Any]:
+        """In a database thread: the call key and who this socket is in it (key, role, name,
+        principal, user_id, consultation_id); raise BadMessage when it may not join now.
 
         `principal` names who holds the place (an account, a patient's space, an invitee's or
         guest's browser session): only the same principal may resume a peer id.
@@ -272,10 +274,20 @@ class CallSocket(JsonSocket):
         the principal that held it."""
         return self.peer_id or requested
 
+    def _prepare_join(self) -> tuple[dict[str, Any], int]:
+        """One trip to the database thread: the access check, who joins, and the call's id."""
+        self.last_access_check = time.monotonic()
+        self.authorise()
+        identity = self.call_identity()
+        return identity, calls.call_id_for_joining(identity["key"])
+
     async def join_call(self, message: JoinCall) -> None:
-        identity = await self.call_identity()
+        try:
+            identity, call_id = await database_sync_to_async(self._prepare_join)()
+        except (Http404, PermissionDenied):
+            await self.revoke()
+            return
         # In the call's group before the others hear of us: their first offers must reach us.
-        call_id = await database_sync_to_async(calls.call_id_for_joining)(identity["key"])
         group = events.call_group(call_id)
         if self.call_group and self.call_group != group:
             await self.channel_layer.group_discard(self.call_group, self.channel_name)

@@ -10,10 +10,11 @@ import time
 from typing import Any
 
 from channels.db import database_sync_to_async
+from django.core.exceptions import PermissionDenied
 from django.http import Http404
 
 from consulta.calls.consumers import CallSocket, JsonSocket
-from consulta.calls.messages import BadMessage, Message, OutQueueSnapshot, Subscribe
+from consulta.calls.messages import BadMessage, CallerCard, Message, OutQueueSnapshot, Subscribe
 from consulta.consultations import actions, presence, queries
 from consulta.consultations.models import Consultation, Status
 from consulta.organisations import access
@@ -56,8 +57,8 @@ class PatientSocket(CallSocket):
     def _consultation(self) -> Consultation | None:
         return Consultation.objects.select_related("clinic__waiting_area").filter(pk=self.consultation_id).first()
 
-    async def call_identity(self) -> dict[str, Any]:
-        consultation = await database_sync_to_async(self._consultation)()
+    def call_identity(self) -> dict[str, Any]:
+        consultation = self._consultation()
         if consultation is None or consultation.status != Status.IN_CALL:
             raise BadMessage("not_in_call", "Your clinician has not started the call yet.")
         return {
@@ -92,7 +93,7 @@ class QueueSocket(JsonSocket):
     """`/ws/clinic/<slug>/queue/`: the live queue for the clinic's team."""
 
     allowed = frozenset({"heartbeat", "subscribe"})
-    privileged = frozenset({"subscribe"})
+    # `subscribe` is privileged too: it checks access in the same trip as its snapshot (`_snapshot`).
     clinic_id: int
     group: str | None = None
     last_sweep = 0.0
@@ -117,22 +118,37 @@ class QueueSocket(JsonSocket):
 
     async def subscribe(self) -> None:
         # Join the group first, then read: whatever changes meanwhile arrives
-        # as an event after the snapshot, and versions make it idempotent.
+        # as an event after the snapshot, and versions make it idempotent. (The events
+        # wait in the channel until this handler returns: a socket refused below hears none.)
         if self.group is None:
             self.group = actions.events.queue_group(self.clinic_id)
             await self.channel_layer.group_add(self.group, self.channel_name)
-        await self.sweep()
-        callers = await database_sync_to_async(queries.queue_cards)(self.clinic_id)
+        try:
+            callers = await database_sync_to_async(self._snapshot)(self.sweep_due())
+        except (Http404, PermissionDenied):
+            await self.revoke()
+            return
         await self.send_message(OutQueueSnapshot(callers=callers))
 
-    async def heartbeat(self) -> None:
-        await self.sweep()
+    def _snapshot(self, sweep: bool) -> list[CallerCard]:
+        """One trip to the database thread: the access check (`subscribe` is privileged), the sweep, the queue."""
+        self.last_access_check = time.monotonic()
+        self.authorise()
+        if sweep:
+            actions.expire_stale(self.clinic_id)
+        return queries.queue_cards(self.clinic_id)
 
-    async def sweep(self) -> None:
-        now = time.monotonic()
-        if now - self.last_sweep >= SWEEP_EVERY_SECONDS:
-            self.last_sweep = now
+    async def heartbeat(self) -> None:
+        if self.sweep_due():
             await database_sync_to_async(actions.expire_stale)(self.clinic_id)
+
+    def sweep_due(self) -> bool:
+        """Whether this dashboard should sweep out callers whose grace ran out (at most every 20 s)."""
+        now = time.monotonic()
+        if now - self.last_sweep < SWEEP_EVERY_SECONDS:
+            return False
+        self.last_sweep = now
+        return True
 
     async def disconnect(self, code: int) -> None:
         if self.group:
@@ -163,10 +179,8 @@ class TeamCallSocket(CallSocket):
                 raise
             access.clinic_access(self.person(), self.clinic_slug, "can_enter")
 
-    async def call_identity(self) -> dict[str, Any]:
-        consultation = await database_sync_to_async(
-            lambda: Consultation.objects.filter(pk=self.consultation_id).first()
-        )()
+    def call_identity(self) -> dict[str, Any]:
+        consultation = Consultation.objects.filter(pk=self.consultation_id).first()
         if consultation is None:
             raise BadMessage("ended", "This consultation has ended.")
         user = self.scope["user"]
@@ -213,9 +227,9 @@ class InviteeSocket(CallSocket):
     def authorise(self) -> None:
         access.call_invite(self.token)
 
-    async def call_identity(self) -> dict[str, Any]:
+    def call_identity(self) -> dict[str, Any]:
         try:
-            invite = await database_sync_to_async(access.call_invite)(self.token)
+            invite = access.call_invite(self.token)
         except Http404:
             raise BadMessage("ended", "This invitation is no longer valid.") from None
         return {

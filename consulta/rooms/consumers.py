@@ -12,7 +12,6 @@ from __future__ import annotations
 from typing import Any
 
 from channels.db import database_sync_to_async
-from django.core.exceptions import PermissionDenied
 from django.http import Http404
 
 from consulta.calls import actions as calls
@@ -71,17 +70,10 @@ class RoomHostSocket(CallSocket):
         except calls.NoSuchKnock:
             raise BadMessage("no_such_knock", "Nobody is knocking with that id any more.") from None
 
-    async def still_host(self) -> str:
-        try:
-            return await database_sync_to_async(self.room_key)()
-        except (Http404, PermissionDenied):
-            raise BadMessage("ended", "This room is no longer available to you.") from None
-
-    async def call_identity(self) -> dict[str, Any]:
-        key = await self.still_host()
+    def call_identity(self) -> dict[str, Any]:
         user = self.scope["user"]
         return {
-            "key": key,
+            "key": self.call_key,  # `authorise` has just checked, in the same trip, that this person may host it
             "role": "staff",
             "name": user.display_name,
             "principal": f"user:{user.pk}",
@@ -189,14 +181,11 @@ class GuestSocket(CallSocket):
         remembered = self.scope["session"].get(self.remembered_key)
         return actions.knock(link, name=name, channel_name=self.channel_name, remembered_peer=remembered)
 
-    async def call_identity(self) -> dict[str, Any]:
+    def call_identity(self) -> dict[str, Any]:
+        # `authorise` has just checked, in the same trip, that the link is still valid.
         if not self.admitted:
             raise BadMessage("not_admitted", "Knock first, and wait until someone lets you in.")
-        try:
-            link = await database_sync_to_async(access.guest_link_for)(self.token)
-        except Http404:
-            raise BadMessage("ended", "This guest link is no longer valid.") from None
-        return {"key": link.room.call_key, "role": "guest", "name": self.knock_name, "principal": self.principal}
+        return {"key": self.call_key, "role": "guest", "name": self.knock_name, "principal": self.principal}
 
     async def join_call(self, message: JoinCall) -> None:
         # `resume_for` reads the session: `open` loaded it already, in a worker thread.
