@@ -353,6 +353,39 @@ def _empty_clinics_first(request: pytest.FixtureRequest) -> Iterator[None]:
     connection.ops.execute_sql_flush(connection.ops.sql_flush(no_style(), first))
 
 
+class RateLimitClock:
+    """The clock of the rate limits (ours and the `limits` library's memory storage), moved on at will.
+
+    A test that waits for a window to pass says `clock.advance(seconds)` instead of sleeping:
+    no wait, and no flakiness on a busy machine."""
+
+    def __init__(self) -> None:
+        import time
+
+        self._time, self._monotonic, self.offset = time.time, time.monotonic, 0.0
+
+    def time(self) -> float:
+        return self._time() + self.offset
+
+    def monotonic(self) -> float:
+        return self._monotonic() + self.offset
+
+    def advance(self, seconds: float) -> None:
+        self.offset += seconds
+
+
+@pytest.fixture
+def rate_limit_clock(monkeypatch: pytest.MonkeyPatch) -> RateLimitClock:
+    import limits.storage.memory
+
+    from consulta.core import ratelimit
+
+    clock = RateLimitClock()
+    monkeypatch.setattr(ratelimit, "time", clock)
+    monkeypatch.setattr(limits.storage.memory, "time", clock)
+    return clock
+
+
 @pytest.fixture(autouse=True)
 def _fresh_rate_limits() -> Iterator[None]:
     """Every test starts with no rate-limit counts (consulta/core/ratelimit.py keeps them in memory)."""

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import html
 import re
-import time
 from typing import Any
 
 import pytest
@@ -13,7 +12,7 @@ from django.test import Client, override_settings
 
 from consulta.consultations import actions
 from consulta.consultations.models import Consultation
-from consulta.testing import World
+from consulta.testing import RateLimitClock, World
 
 pytestmark = pytest.mark.django_db
 
@@ -62,13 +61,13 @@ def test_every_post_counts_against_the_address_even_an_invalid_one(world: World)
     assert not Consultation.objects.exists()
 
 
-def test_a_refused_patient_gets_in_once_the_window_has_moved_on(world: World) -> None:
+def test_a_refused_patient_gets_in_once_the_window_has_moved_on(world: World, rate_limit_clock: RateLimitClock) -> None:
     with rates(patient_entry_address="1/1second"):
         assert enter().status_code == 302
         refused = enter()
         assert refused.status_code == 429
         assert "Please try again in 1 second." in page(refused)
-        time.sleep(1.05)
+        rate_limit_clock.advance(1.05)
         assert enter().status_code == 302
 
 

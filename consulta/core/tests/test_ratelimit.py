@@ -14,6 +14,7 @@ from django.test import override_settings
 
 from consulta.core import ratelimit
 from consulta.core.ratelimit import RULES, Refused, ahit, hit, reset
+from consulta.testing import RateLimitClock
 
 REDIS_TEST_URL = "redis://127.0.0.1:6379/15"
 
@@ -54,22 +55,22 @@ def test_keys_of_several_parts_are_kept_apart() -> None:
         assert hit("invitation_email_account", 12) is None
 
 
-def test_a_refused_hit_is_not_counted_so_the_window_moves_on() -> None:
+def test_a_refused_hit_is_not_counted_so_the_window_moves_on(rate_limit_clock: RateLimitClock) -> None:
     with limits(knock_link="2/2seconds"):
         assert hit("knock_link", "t") is None
         assert hit("knock_link", "t") is None
         for _ in range(20):  # hammering while refused does not extend the wait
             refused = hit("knock_link", "t")
             assert refused is not None and refused.retry_after <= 2
-        time.sleep(2.05)
+        rate_limit_clock.advance(2.05)
         assert hit("knock_link", "t") is None
 
 
-def test_several_rates_for_one_rule_all_hold() -> None:
+def test_several_rates_for_one_rule_all_hold(rate_limit_clock: RateLimitClock) -> None:
     with limits(knock_address="3/second;4/minute"):
         assert [hit("knock_address", "a") for _ in range(3)] == [None] * 3
         assert hit("knock_address", "a") is not None  # 3/second
-        time.sleep(1.05)
+        rate_limit_clock.advance(1.05)
         assert hit("knock_address", "a") is None
         refused = hit("knock_address", "a")  # 4/minute
         assert refused is not None and refused.retry_after > 50
@@ -123,7 +124,7 @@ def test_socket_messages_allow_a_burst_then_refuse() -> None:
         assert hit("socket_messages", "specific.other") is None
 
 
-def test_chat_messages_refuse_a_loop_and_say_when_to_type_again() -> None:
+def test_chat_messages_refuse_a_loop_and_say_when_to_type_again(rate_limit_clock: RateLimitClock) -> None:
     with limits(chat_messages="3/2seconds"):
         results = [hit("chat_messages", "sock") for _ in range(50)]
         assert results[:3] == [None] * 3
@@ -131,7 +132,7 @@ def test_chat_messages_refuse_a_loop_and_say_when_to_type_again() -> None:
         assert len(refusals) == 47
         wait = max(refusal.retry_after for refusal in refusals)
         assert 1 <= wait <= 4
-        time.sleep(wait + 0.05)
+        rate_limit_clock.advance(wait + 0.05)
         assert hit("chat_messages", "sock") is None
 
 
