@@ -408,6 +408,8 @@ RATE_LIMIT_DEFAULTS = {
     "socket_messages": "200/10seconds",
     # Per socket: a person types a chat line every couple of seconds at most.
     "chat_messages": "30/minute",
+    # A guest's or invitee's name, given once per call: each submission makes a session row.
+    "name_form_address": "30/10minutes",
     "password_reset_address": "10/hour",
     "password_reset_account": "3/hour",
     # A clinic admin inviting a whole team in one sitting.

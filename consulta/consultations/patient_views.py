@@ -127,7 +127,8 @@ def join_by_invite(request: HttpRequest, token: str) -> HttpResponse:
     """An invited interpreter or relative: give a name, then straight into the call."""
     invite = access.call_invite(token)
     form = InviteeForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
+    refused = ratelimit.refuse_form(form, request, "name_form_address") if request.method == "POST" else None
+    if refused is None and request.method == "POST" and form.is_valid():
         request.session[f"invite:{token}"] = form.cleaned_data["name"]
         return redirect("consultations:join_by_invite", token=token)
     name = request.session.get(f"invite:{token}")
@@ -137,4 +138,5 @@ def join_by_invite(request: HttpRequest, token: str) -> HttpResponse:
         "name": name,
         "page_data": {"socketUrl": f"/ws/invites/{token}/", "labels": {**call_labels(), **device_labels()}},
     }
-    return render(request, "consultations/join_by_invite.html", context, status=400 if form.errors else 200)
+    status = 429 if refused else 400 if form.errors else 200
+    return render(request, "consultations/join_by_invite.html", context, status=status)

@@ -63,6 +63,7 @@ RuleName = Literal[
     "socket_connect_address",  # WebSocket connections per client address (every socket kind)
     "socket_messages",  # messages per socket (burst allowance) -- process-local
     "chat_messages",  # chat lines per socket -- process-local
+    "name_form_address",  # a guest's or invitee's name form, per client address (each makes a session)
     "password_reset_address",
     "password_reset_account",
     "invitation_email_address",
@@ -313,6 +314,17 @@ def retry_message(refused: Refused) -> str:
         "Too many attempts. Please try again in %(count)d minutes.",
         minutes,
     ) % {"count": minutes}
+
+
+def refuse_form(form: Any, request: Any, rule: RuleName) -> Refused | None:
+    """Count one submission of a public form from the request's client address; when refused,
+    the bound form carries the message (and keeps what was typed) and the caller answers 429."""
+    from consulta.core.client import client_address
+
+    refused = hit(rule, client_address(request))
+    if refused is not None:
+        form.add_error(None, retry_message(refused))
+    return refused
 
 
 def reset() -> None:

@@ -287,7 +287,8 @@ def guest(request: HttpRequest, token: str) -> HttpResponse:
         return _patient_refused(request)
     room = link.room
     form = GuestNameForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
+    refused = ratelimit.refuse_form(form, request, "name_form_address") if request.method == "POST" else None
+    if refused is None and request.method == "POST" and form.is_valid():
         request.session[_guest_name_key(token)] = form.cleaned_data["name"]
         return redirect("rooms:guest", token=token)
     name = request.session.get(_guest_name_key(token))
@@ -307,7 +308,7 @@ def guest(request: HttpRequest, token: str) -> HttpResponse:
         "name": name,
         "page_data": page_data,
     }
-    return render(request, "rooms/guest.html", context, status=400 if form.errors else 200)
+    return render(request, "rooms/guest.html", context, status=429 if refused else 400 if form.errors else 200)
 
 
 def _patient_refused(request: HttpRequest) -> HttpResponse:

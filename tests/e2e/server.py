@@ -19,6 +19,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from consulta.core.ratelimit import RULES  # every rule, so that none is left at its default
+
 ROOT = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent  # the virtualenv pytest runs in
 HOST = "127.0.0.1"
@@ -34,20 +36,7 @@ WS_MAX_SIZE = 65536
 UVICORN_OPTIONS = ["--no-server-header", "--lifespan", "off", "--no-proxy-headers", "--ws-max-size", str(WS_MAX_SIZE)]
 
 
-_RULES = (
-    "patient_entry_address",
-    "patient_entry_clinic",
-    "knock_link",
-    "knock_address",
-    "socket_connect_address",
-    "socket_messages",
-    "chat_messages",
-    "password_reset_address",
-    "password_reset_account",
-    "invitation_email_address",
-    "invitation_email_account",
-)
-HIGH_LIMITS = {f"RATE_LIMIT_{rule.upper()}": "100000/minute" for rule in _RULES} | {"WAITING_AREA_MAX_CALLERS": "0"}
+HIGH_LIMITS = {f"RATE_LIMIT_{rule.upper()}": "100000/minute" for rule in RULES} | {"WAITING_AREA_MAX_CALLERS": "0"}
 
 
 class ServerError(RuntimeError):
