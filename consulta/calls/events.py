@@ -84,7 +84,8 @@ def send_to_channel_on_commit(channel_name: str, message: Message) -> None:
     transaction.on_commit(send)
 
 
-# The channel-layer event that makes a socket check its person's access again (`JsonSocket.recheck`).
+# The channel-layer event that makes a socket check its person's access again
+# (`JsonSocket.access_recheck`, in calls/json_socket.py).
 RECHECK = {"type": "access.recheck"}
 
 

@@ -13,7 +13,8 @@ from channels.db import database_sync_to_async
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
 
-from consulta.calls.consumers import CallSocket, JsonSocket
+from consulta.calls.consumers import CallSocket
+from consulta.calls.json_socket import JsonSocket
 from consulta.calls.messages import BadMessage, CallerCard, Message, OutQueueSnapshot, Subscribe
 from consulta.consultations import actions, presence, queries
 from consulta.consultations.models import Consultation, Status

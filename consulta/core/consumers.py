@@ -9,7 +9,7 @@ after too many errors).
 
 from __future__ import annotations
 
-from consulta.calls.consumers import JsonSocket
+from consulta.calls.json_socket import JsonSocket
 from consulta.calls.messages import BadMessage, Message, OutPong, Ping
 
 # Anything longer than a ping, with room for spaces, is not one.

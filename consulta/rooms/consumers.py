@@ -16,7 +16,8 @@ from django.http import Http404
 
 from consulta.calls import actions as calls
 from consulta.calls import events
-from consulta.calls.consumers import CLOSE_NOT_ALLOWED, CallSocket, rate_limited
+from consulta.calls.consumers import CallSocket
+from consulta.calls.json_socket import CLOSE_NOT_ALLOWED, rate_limited
 from consulta.calls.messages import (
     Admit,
     BadMessage,

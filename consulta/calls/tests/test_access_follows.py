@@ -16,7 +16,7 @@ from django.contrib.sessions.models import Session
 from django.test import Client
 from pytest_django import Settings
 
-from consulta.calls import consumers
+from consulta.calls import json_socket
 from consulta.consultations.models import Consultation
 from consulta.consultations.tests.sockets import (
     SAME_ORIGIN,
@@ -178,7 +178,7 @@ async def test_a_revoked_guest_link_closes_its_guests_sockets(sockets: Sockets, 
 async def test_a_session_that_ended_without_an_event_ends_at_the_next_heartbeat(
     sockets: Sockets, world: World, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(consumers, "ACCESS_RECHECK_SECONDS", 0)
+    monkeypatch.setattr(json_socket, "ACCESS_RECHECK_SECONDS", 0)
     _client, headers = await run(logged_in)(world.clerk)
     dashboard = await subscribed(sockets, world, headers)
     await run(Session.objects.all().delete)()  # expired and cleared, say: no signal
@@ -189,7 +189,7 @@ async def test_a_session_that_ended_without_an_event_ends_at_the_next_heartbeat(
 async def test_a_patients_socket_closes_when_the_space_is_gone_without_an_event(
     sockets: Sockets, world: World, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(consumers, "ACCESS_RECHECK_SECONDS", 0)
+    monkeypatch.setattr(json_socket, "ACCESS_RECHECK_SECONDS", 0)
     astrid = await run(enter)(world.clinic_a, "Astrid", "Aalto")
     patient, _status = await sockets.patient(astrid)
     await run(Consultation.objects.filter(pk=astrid.pk).delete)()

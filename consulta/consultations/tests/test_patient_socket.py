@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 from django.utils import timezone
 
-from consulta.calls.consumers import MAX_ERRORS
+from consulta.calls.json_socket import MAX_ERRORS
 from consulta.calls.messages import MAX_FRAME_BYTES
 from consulta.consultations import actions, presence
 from consulta.consultations.models import Consultation, ConsultationRecord, Outcome
