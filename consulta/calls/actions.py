@@ -19,6 +19,7 @@ from consulta.calls import events
 from consulta.calls.messages import (
     CallEnded,
     OutAdmitted,
+    OutApps,
     OutDeclined,
     OutKnock,
     OutKnockResolved,
@@ -134,6 +135,10 @@ def join(
             present = [p for p in present if p not in replaced]
         if len(present) >= MAX_PARTICIPANTS:
             raise CallFull
+        if not present and call.apps_view_only:
+            # Nobody left from before: a room's call row serves meeting after meeting, each afresh.
+            call.apps_view_only = False
+            call.save(update_fields=["apps_view_only"])
         me = Participant.objects.create(
             call=call,
             peer_id=secrets.token_urlsafe(12),
@@ -155,6 +160,29 @@ def join(
 def peak_participants(key: str) -> int:
     """The most people who were in the call at once (0 if it never started)."""
     return Call.objects.filter(key=key).values_list("peak_participants", flat=True).first() or 0
+
+
+def drop_silent(call_id: int) -> int:
+    """Take out of the call everyone silent past the timeout; the others hear `peer_left`. Returns how many.
+
+    Each joined socket calls this every `sweep_seconds()` (`CallSocket.sweep`): a tab closed
+    without "Leave", or a worker that died, leaves no frozen tile and no place against the cap
+    until someone joins. One unlocked look first: nearly every sweep finds nobody.
+    """
+    if not Participant.objects.filter(call_id=call_id, last_seen_at__lt=_stale_before()).exists():
+        return 0
+    with transaction.atomic():
+        call = Call.objects.select_for_update().filter(pk=call_id).first()
+        if call is None:
+            return 0
+        gone = list(call.participants.filter(last_seen_at__lt=_stale_before()))
+        _drop(gone)
+    return len(gone)
+
+
+def sweep_seconds() -> float:
+    """How often a joined socket looks for silent participants: a third of the timeout, at least a second."""
+    return max(1.0, settings.PARTICIPANT_TIMEOUT_SECONDS / 3)
 
 
 def touch(peer_id: str) -> None:
@@ -202,6 +230,21 @@ def _peer_in_call(call_id: int, peer_id: str) -> Participant:
     if participant is None:
         raise NoSuchPeer
     return participant
+
+
+def apps_view_only(call_id: int) -> bool:
+    return bool(Call.objects.filter(pk=call_id).values_list("apps_view_only", flat=True).first())
+
+
+def set_apps_view_only(call_id: int, peer_id: str, *, view_only: bool, by: str) -> None:
+    """A host (`peer_id`, still in the call) makes the apps view-only for guests and patients, or not.
+
+    Everyone in the call hears `apps`, the host included; a latecomer reads it in `welcome`.
+    """
+    with transaction.atomic():
+        _peer_in_call(call_id, peer_id)
+        Call.objects.filter(pk=call_id).update(apps_view_only=view_only)
+        events.send_on_commit(events.call_group(call_id), OutApps(view_only=view_only, by=by))
 
 
 def ask_to_mute(call_id: int, peer_id: str, *, by: str) -> None:

@@ -1,11 +1,14 @@
 """The call signalling every call socket carries: `CallSocket`, on the shared `JsonSocket`.
 
-Join, relay signals to one peer, media state, chat, managing others (account
-holders only), leave. Subclasses say which call a socket may join and as whom.
+Join, relay signals to one peer, media state, chat, managing others and the apps'
+view-only switch (account holders only), leave. Subclasses say which call a socket may
+join and as whom. Every joined socket also sweeps its call for participants gone silent.
 """
 
 from __future__ import annotations
 
+import asyncio
+import logging
 import time
 from typing import Any
 
@@ -19,6 +22,7 @@ from consulta.calls import actions as calls
 from consulta.calls import events
 from consulta.calls.json_socket import CLOSE_NOT_ALLOWED, JsonSocket, rate_limited
 from consulta.calls.messages import (
+    Apps,
     BadMessage,
     Chat,
     JoinCall,
@@ -32,14 +36,18 @@ from consulta.calls.messages import (
     OutWelcome,
     Signal,
 )
+from consulta.calls.models import Participant
 from consulta.core import ratelimit
+
+logger = logging.getLogger(__name__)
 
 
 class CallSocket(JsonSocket):
-    allowed = frozenset({"heartbeat", "join_call", "leave_call", "signal", "media_state", "chat", "manage"})
+    allowed = frozenset({"heartbeat", "join_call", "leave_call", "signal", "media_state", "chat", "manage", "apps"})
     # `join_call` is privileged too: it checks access in the same trip as its identity (`_prepare_join`).
-    privileged = frozenset({"manage"})
-    # Account holders (the team's sockets) may mute, take out or hold others; patients and guests may not.
+    privileged = frozenset({"manage", "apps"})
+    # Account holders (the team's sockets) may mute, take out or hold others and make the apps
+    # view-only; patients and guests may not.
     can_manage = False
     peer_id: str | None = None
     peer_name = ""
@@ -47,6 +55,15 @@ class CallSocket(JsonSocket):
     call_group: str | None = None
     # When this socket's TURN credentials were handed out (time.monotonic()), to renew them in time.
     ice_issued_at = 0.0
+    # While joined: the task that drops the call's silent participants (`sweep`).
+    sweeper: asyncio.Task[None] | None = None
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        try:
+            await super().__call__(scope, receive, send)
+        finally:
+            # However the consumer ends (a disconnect, a cancelled worker): no sweep outlives it.
+            self.stop_sweeping()
 
     def call_identity(self) -> dict[str, Any]:
         """In a database thread: the call key and who this socket is in it (key, role, name,
@@ -69,8 +86,10 @@ class CallSocket(JsonSocket):
             await self.chat(message)
         elif isinstance(message, Manage):
             await self.manage(message)
+        elif isinstance(message, Apps):
+            await self.set_apps(message)
         elif isinstance(message, LeaveCall):
-            await self.leave_call()
+            await (self.leave_place() if message.unloading else self.leave_call())
         else:
             await super().handle(message)
 
@@ -84,16 +103,22 @@ class CallSocket(JsonSocket):
         the principal that held it."""
         return self.peer_id or requested
 
-    def _prepare_join(self) -> tuple[dict[str, Any], int]:
+    def _prepare_join(self, message: JoinCall) -> tuple[dict[str, Any], int]:
         """One trip to the database thread: the access check, who joins, and the call's id."""
         self.last_access_check = time.monotonic()
         self.authorise()
+        if message.answer:
+            self.answer_caller()
         identity = self.call_identity()
         return identity, calls.call_id_for_joining(identity["key"])
 
+    def answer_caller(self) -> None:
+        """`join_call` with `answer`: only a team member's socket answers a caller."""
+        raise BadMessage("not_allowed", "Only the clinic's team answers a caller.")
+
     async def join_call(self, message: JoinCall) -> None:
         try:
-            identity, call_id = await database_sync_to_async(self._prepare_join)()
+            identity, call_id = await database_sync_to_async(self._prepare_join)(message)
         except (Http404, PermissionDenied):
             await self.revoke()
             return
@@ -103,9 +128,7 @@ class CallSocket(JsonSocket):
             await self.channel_layer.group_discard(self.call_group, self.channel_name)
         await self.channel_layer.group_add(group, self.channel_name)
         try:
-            me, others, _resumed = await database_sync_to_async(calls.join)(
-                channel_name=self.channel_name, resume=self.resume_for(message.resume), **identity
-            )
+            me, others, view_only = await database_sync_to_async(self._join)(identity, self.resume_for(message.resume))
         except calls.CallFull:
             if group != self.call_group:
                 await self.channel_layer.group_discard(group, self.channel_name)
@@ -119,8 +142,39 @@ class CallSocket(JsonSocket):
             peer_id=me.peer_id,
             peers=[calls.peer(other) for other in others],
             ice_servers=calls.ice_servers(me.peer_id),
+            apps_view_only=view_only,
         )
         await self.send_message(welcome)
+        self.start_sweeping()
+
+    def _join(self, identity: dict[str, Any], resume: str | None) -> tuple[Participant, list[Participant], bool]:
+        """In a database thread: take the place; returns (me, the others, whether the apps are view-only)."""
+        me, others, _resumed = calls.join(channel_name=self.channel_name, resume=resume, **identity)
+        return me, others, me.call.apps_view_only
+
+    def start_sweeping(self) -> None:
+        if self.sweeper is None or self.sweeper.done():
+            self.sweeper = asyncio.create_task(self.sweep())
+
+    def stop_sweeping(self) -> None:
+        if self.sweeper is not None:
+            self.sweeper.cancel()
+            self.sweeper = None
+
+    async def sweep(self) -> None:
+        """While this socket is in a call: every `sweep_seconds()`, drop the participants silent past
+        the timeout, so everyone else hears `peer_left` without waiting for a join. Every joined
+        socket sweeps (any one still there is enough); the state is in the database, so sockets on
+        other workers count too."""
+        while True:
+            await asyncio.sleep(calls.sweep_seconds())
+            call_id = self.call_id
+            if call_id is None or self.closed:
+                return
+            try:
+                await database_sync_to_async(calls.drop_silent)(call_id)
+            except Exception as error:  # a busy database: the next sweep tries again
+                logger.warning("%s: a sweep failed with %s", type(self).__name__, type(error).__name__)
 
     async def relay(self, message: Signal) -> None:
         self.require_call()
@@ -174,16 +228,35 @@ class CallSocket(JsonSocket):
                 "not_allowed", "Only a room's guest or a waiting-area caller can be put on hold."
             ) from None
 
+    async def set_apps(self, message: Apps) -> None:
+        """A host makes the call's apps view-only for guests and patients (or not); everyone hears `apps`."""
+        if not self.can_manage:
+            raise BadMessage("not_allowed", "Only the clinic's team may make the apps view-only.")
+        self.require_call()
+        assert self.call_id is not None and self.peer_id is not None
+        try:
+            await database_sync_to_async(calls.set_apps_view_only)(
+                self.call_id, self.peer_id, view_only=message.view_only, by=self.peer_name
+            )
+        except calls.NoSuchPeer:
+            raise BadMessage("not_in_call", "Join the call first.") from None
+
     async def hold_patient(self, consultation_id: int) -> None:
         """Put a waiting-area caller in this call on hold; only the clinic's team sockets can."""
         raise calls.CannotHold
 
     async def leave_call(self) -> None:
+        """Out of the call for good (Leave pressed, access lost); subclasses forget more."""
+        await self.leave_place()
+
+    async def leave_place(self) -> None:
+        """Out of the call, the browser's session left as it is (a page unloading)."""
         if self.peer_id:
             await database_sync_to_async(calls.leave)(self.peer_id)
         await self.forget_call()
 
     async def forget_call(self) -> None:
+        self.stop_sweeping()
         if self.call_group:
             await self.channel_layer.group_discard(self.call_group, self.channel_name)
         self.peer_id = None
@@ -235,6 +308,9 @@ class CallSocket(JsonSocket):
 
     async def disconnect(self, code: int) -> None:
         # Not a leave: the browser may reconnect and resume its place, media
-        # flowing peer to peer meanwhile. Silence past the timeout removes it.
+        # flowing peer to peer meanwhile. Silence past the timeout removes it
+        # (another participant's `sweep`). A page that goes away sends `leave_call`
+        # first, which has been handled by now: frames are handled in order.
+        self.stop_sweeping()
         if self.call_group:
             await self.channel_layer.group_discard(self.call_group, self.channel_name)

@@ -69,10 +69,16 @@ class JoinCall(Message):
 
     type: Literal["join_call"]
     resume: PEER_ID | None = None
+    # A team member's first join from the dashboard: answer the caller (as the dashboard's
+    # Join action does) in the same trip, so the patient hears `in_call` one request sooner.
+    answer: bool = False
 
 
 class LeaveCall(Message):
     type: Literal["leave_call"]
+    # Sent by a page as it unloads (a closed tab, or a reload): the place goes, but what the
+    # browser's session remembers stays (a room guest's admission, an invitee's name).
+    unloading: bool = False
 
 
 class Ping(Message):
@@ -119,8 +125,15 @@ class Manage(Message):
     to: PEER_ID
 
 
+class Apps(Message):
+    """A host makes the call's apps (shared files, whiteboard) view-only for guests and patients, or not."""
+
+    type: Literal["apps"]
+    view_only: bool
+
+
 Incoming = Annotated[
-    Signal | MediaState | Heartbeat | JoinCall | LeaveCall | Subscribe | Chat | Knock | Admit | Decline | Manage,
+    Signal | MediaState | Heartbeat | JoinCall | LeaveCall | Subscribe | Chat | Knock | Admit | Decline | Manage | Apps,
     Field(discriminator="type"),
 ]
 _incoming = TypeAdapter(Incoming)
@@ -182,6 +195,8 @@ class OutWelcome(Message):
     peer_id: str
     peers: list[Peer]
     ice_servers: list[dict[str, Any]]
+    # Whether a host made the apps view-only for guests and patients (`apps`).
+    apps_view_only: bool = False
 
 
 class OutIceServers(Message):
@@ -314,6 +329,14 @@ class OutMutedByHost(Message):
 
 class OutRemoved(Message):
     type: Literal["removed"] = "removed"
+
+
+class OutApps(Message):
+    """To everyone in the call: a host made the apps view-only for guests and patients, or editable again."""
+
+    type: Literal["apps"] = "apps"
+    view_only: bool
+    by: str
 
 
 class OutOnHold(Message):

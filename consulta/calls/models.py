@@ -20,6 +20,9 @@ class Call(models.Model):
     started_at = models.DateTimeField(auto_now_add=True)
     # The most people in the call at once, for reports.
     peak_participants = models.PositiveSmallIntegerField(default=0)
+    # A host made the call's apps (shared files, whiteboard) view-only for guests and patients.
+    # A call that someone joins empty starts afresh: a room's call row serves meeting after meeting.
+    apps_view_only = models.BooleanField(default=False)
 
     def __str__(self) -> str:
         return self.key

@@ -180,6 +180,13 @@ class TeamCallSocket(CallSocket):
                 raise
             access.clinic_access(self.person(), self.clinic_slug, "can_enter")
 
+    def answer_caller(self) -> None:
+        # The dashboard's Join, in the join's own trip: `authorise` has just checked the access.
+        consultation = Consultation.objects.filter(pk=self.consultation_id).first()
+        if consultation is None:
+            raise BadMessage("ended", "This consultation has ended.")
+        actions.join(consultation, self.scope["user"])
+
     def call_identity(self) -> dict[str, Any]:
         consultation = Consultation.objects.filter(pk=self.consultation_id).first()
         if consultation is None:

@@ -135,14 +135,25 @@ def _send_invite_mail(link: GuestLink, email: str) -> None:
     )
 
 
-def knock(link: GuestLink, *, name: str, channel_name: str, remembered_peer: str | None = None) -> Knock | None:
+def knock(
+    link: GuestLink,
+    *,
+    name: str,
+    channel_name: str,
+    remembered_peer: str | None = None,
+    reloaded: bool = False,
+) -> Knock | None:
     """A guest at the door. Returns the knock the hosts now see, or None when the guest may come in at once:
 
-    - a guest who was let in and whose socket dropped, still in the call (`remembered_peer`), or
+    - a guest who was let in and whose socket dropped, still in the call (`remembered_peer`),
+    - a guest who was let in and whose page unloaded moments ago (`reloaded`: a reload says
+      `leave_call` as it unloads), while one of the team is still in the call, or
     - a guest holding a link made from inside the call, while one of the team is in it.
     """
     key = link.room.call_key
     if remembered_peer and calls.guest_still_in_call(key, remembered_peer):
+        return None
+    if reloaded and calls.team_in_call(key):
         return None
     if link.admit_on_arrival and calls.team_in_call(key):
         return None

@@ -9,9 +9,11 @@ knocks again on the same socket.
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 from channels.db import database_sync_to_async
+from django.conf import settings
 from django.http import Http404
 
 from consulta.calls import actions as calls
@@ -124,6 +126,11 @@ class GuestSocket(CallSocket):
         return f"room-guest:{self.token}"
 
     @property
+    def unloaded_key(self) -> str:
+        """When this browser's page last unloaded while in this room's call (see `leave_place`)."""
+        return f"room-guest-unloaded:{self.token}"
+
+    @property
     def name_key(self) -> str:
         """Where the guest page keeps the name this browser gave (see rooms.views.guest)."""
         return f"guest-name:{self.token}"
@@ -179,8 +186,16 @@ class GuestSocket(CallSocket):
             link = access.guest_link_for(self.token)
         except Http404:
             raise BadMessage("ended", "This guest link is no longer valid.") from None
-        remembered = self.scope["session"].get(self.remembered_key)
-        return actions.knock(link, name=name, channel_name=self.channel_name, remembered_peer=remembered)
+        session = self.scope["session"]
+        unloaded_at = session.get(self.unloaded_key)
+        reloaded = unloaded_at is not None and time.time() - unloaded_at < settings.PARTICIPANT_TIMEOUT_SECONDS
+        return actions.knock(
+            link,
+            name=name,
+            channel_name=self.channel_name,
+            remembered_peer=session.get(self.remembered_key),
+            reloaded=reloaded,
+        )
 
     def call_identity(self) -> dict[str, Any]:
         # `authorise` has just checked, in the same trip, that the link is still valid.
@@ -225,9 +240,21 @@ class GuestSocket(CallSocket):
         await super().leave_call()
         await self.forget_guest()
 
+    async def leave_place(self) -> None:
+        await super().leave_place()
+        if self.admitted:
+            await database_sync_to_async(self._remember_unload)()
+
+    def _remember_unload(self) -> None:
+        """The page unloaded in the call (a reload, or a closed tab): a knock soon after comes straight back in."""
+        session = self.scope["session"]
+        if session.session_key:
+            session[self.unloaded_key] = time.time()
+            session.save()
+
     async def forget_guest(self) -> None:
         """The call is over for this guest: their name and place leave the browser's session."""
-        await self.forget_in_session(self.name_key, self.remembered_key)
+        await self.forget_in_session(self.name_key, self.remembered_key, self.unloaded_key)
 
     async def back_to_the_door(self) -> None:
         """Put on hold: out of the call, knocking again under the same name on this same socket."""

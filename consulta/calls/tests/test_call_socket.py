@@ -112,7 +112,8 @@ async def test_the_team_member_and_the_patient_meet_in_the_call(
     sockets: Sockets, world: World, astrid: Consultation, member_headers: Headers
 ) -> None:
     staff, staff_welcome = await _staff_joins(sockets, astrid, member_headers)
-    assert set(staff_welcome) == {"type", "peer_id", "peers", "ice_servers"}
+    assert set(staff_welcome) == {"type", "peer_id", "peers", "ice_servers", "apps_view_only"}
+    assert staff_welcome["apps_view_only"] is False
     assert staff_welcome["peers"] == []
     assert isinstance(staff_welcome["ice_servers"], list)
     staff_id = staff_welcome["peer_id"]
@@ -445,3 +446,34 @@ async def test_a_team_socket_must_join_before_signalling(
         error = await ask(staff, message)
         assert (error["type"], error["code"]) == ("error", "not_in_call")
     await still_open(staff)
+
+
+async def test_a_team_member_answers_and_joins_in_one_message(
+    sockets: Sockets, world: World, astrid: Consultation, member_headers: Headers
+) -> None:
+    """The dashboard's Join over the call's own socket: `join_call` with `answer` puts the caller
+    in the call (their status says so) and the member in it, without the HTTP Join first."""
+    patient, status = await sockets.patient(astrid)
+    assert status["state"] == "waiting"
+    member = await sockets.open(call_path(astrid), member_headers)
+
+    welcome = await ask(member, {"type": "join_call", "answer": True})
+
+    assert welcome["type"] == "welcome", welcome
+    heard = await receive(patient)
+    assert (heard["type"], heard["state"]) == ("status", "in_call")
+    await run(astrid.refresh_from_db)()
+    assert astrid.status == "in_call" and astrid.answered_at is not None
+    # The patient's join now finds the member in the call.
+    joined = await ask(patient, {"type": "join_call"})
+    assert [peer["peer_id"] for peer in joined["peers"]] == [welcome["peer_id"]]
+
+
+async def test_only_the_team_answers_a_caller(sockets: Sockets, astrid: Consultation, world: World) -> None:
+    await _answer(astrid, world)
+    patient, _status = await sockets.patient(astrid)
+
+    refused = await ask(patient, {"type": "join_call", "answer": True})
+
+    assert refused["type"] == "error" and refused["code"] == "not_allowed", refused
+    assert not await run(Participant.objects.exists)()

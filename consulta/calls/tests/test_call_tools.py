@@ -8,8 +8,9 @@ from datetime import datetime
 import pytest
 from channels.testing import WebsocketCommunicator
 from django.core.management import call_command
+from pytest_django import Settings
 
-from consulta.calls.models import Knock, Participant
+from consulta.calls.models import Call, Knock, Participant
 from consulta.consultations import actions as consultations
 from consulta.consultations.models import Consultation
 from consulta.consultations.tests.sockets import (
@@ -29,6 +30,7 @@ from consulta.consultations.tests.sockets import (
     enter as enter_waiting_area,
 )
 from consulta.consultations.tests.test_call_invites import invitee_headers
+from consulta.core import ratelimit
 from consulta.rooms.tests.rooms import enter, let_in, room_path
 from consulta.testing import World
 
@@ -310,3 +312,114 @@ async def test_an_invitee_may_chat_but_not_manage(sockets: Sockets, world: World
     # An invitee takes part as a guest, but of a consultation's call: there is no door to be sent back to.
     not_held = await ask(staff, {"type": "manage", "action": "hold", "to": invitee_welcome["peer_id"]})
     assert not_held["code"] == "not_allowed"
+
+
+# --- Apps view-only ------------------------------------------------------------------------------------
+
+
+def _apps_view_only(key: str) -> bool:
+    return bool(Call.objects.filter(key=key).values_list("apps_view_only", flat=True).get())
+
+
+async def test_a_host_makes_the_apps_view_only_for_everyone_and_a_latecomer_knows(
+    room: Room, world: World, sockets: Sockets
+) -> None:
+    await room.member.send_json_to({"type": "apps", "view_only": True})
+
+    heard = {"type": "apps", "view_only": True, "by": "Mia Memberg"}
+    for socket in room.inside:  # the host's own socket included
+        assert await receive(socket) == heard
+    assert await room.outside.receive_nothing(timeout=0.3)  # not in the call: hears nothing
+    assert await run(_apps_view_only)(world.meeting_room.call_key)
+
+    # Whoever joins now (the admin outside, a reload) reads it in the welcome.
+    welcome = await ask(room.outside, {"type": "join_call"})
+    assert (welcome["type"], welcome["apps_view_only"]) == ("welcome", True)
+    for socket in room.inside:
+        assert [frame["type"] for frame in await collect(socket)] == ["peer_joined"]
+
+    await room.clerk.send_json_to({"type": "apps", "view_only": False})
+    for socket in [*room.inside, room.outside]:
+        assert await receive(socket) == {"type": "apps", "view_only": False, "by": "Clem Clerkson"}
+    assert not await run(_apps_view_only)(world.meeting_room.call_key)
+
+
+async def test_a_guest_may_not_switch_the_apps(room: Room, world: World) -> None:
+    for view_only in (True, False):
+        refused = await ask(room.guest, {"type": "apps", "view_only": view_only})
+        assert (refused["type"], refused["code"]) == ("error", "not_allowed")
+    for socket in [room.member, room.clerk]:
+        assert await socket.receive_nothing(timeout=0.3)
+    assert not await run(_apps_view_only)(world.meeting_room.call_key)
+
+
+async def test_a_host_outside_the_call_may_not_switch_the_apps(room: Room, world: World) -> None:
+    refused = await ask(room.outside, {"type": "apps", "view_only": True})
+    assert refused["code"] == "not_in_call"
+    for socket in room.inside:
+        assert await socket.receive_nothing(timeout=0.3)
+    assert not await run(_apps_view_only)(world.meeting_room.call_key)
+
+
+async def test_apps_is_a_strict_message(room: Room) -> None:
+    bad_frames: list[Frame] = [
+        {"type": "apps"},
+        {"type": "apps", "view_only": True, "by": "Mallory"},
+        {"type": "apps", "view_only": []},
+    ]
+    for bad in bad_frames:
+        assert (await ask(room.member, bad))["code"] == "invalid"
+    for socket in [room.clerk, room.guest]:
+        assert await socket.receive_nothing(timeout=0.3)
+
+
+async def test_the_apps_switch_counts_against_the_message_allowance(room: Room, settings: Settings) -> None:
+    settings.RATE_LIMITS = {**settings.RATE_LIMITS, "socket_messages": "3/10seconds"}
+    ratelimit.reset()  # the fixture's joins and admits counted too
+    for view_only in (True, False, True):
+        await room.member.send_json_to({"type": "apps", "view_only": view_only})
+        assert (await receive(room.guest))["view_only"] is view_only
+    assert len(await collect(room.member)) == 3  # its own three
+    refused = await ask(room.member, {"type": "apps", "view_only": False})
+    assert (refused["type"], refused["code"]) == ("error", "rate_limited")
+    assert await room.guest.receive_nothing(timeout=0.3)
+
+
+async def test_a_room_whose_call_empties_starts_afresh(room: Room, world: World, sockets: Sockets) -> None:
+    await room.member.send_json_to({"type": "apps", "view_only": True})
+    for socket in room.inside:
+        await collect(socket)
+    for socket in room.inside:
+        await socket.send_json_to({"type": "leave_call"})
+    for socket in room.inside:
+        await collect(socket)
+
+    welcome = await ask(room.outside, {"type": "join_call"})
+    assert welcome["apps_view_only"] is False
+    assert not await run(_apps_view_only)(world.meeting_room.call_key)
+
+
+async def test_a_patient_and_an_invitee_may_not_switch_the_apps_but_hear_it(
+    sockets: Sockets, world: World, member_headers: Headers
+) -> None:
+    astrid, staff, _staff_welcome, patient, _ = await _waiting_area_call(sockets, world, member_headers)
+    invite = await run(consultations.invite_to_call)(astrid, world.member)
+    invitee = await sockets.open(f"/ws/invites/{invite.token}/", await run(invitee_headers)(invite.token, "Ali"))
+    assert (await ask(invitee, {"type": "join_call"}))["apps_view_only"] is False
+    for socket in [staff, patient]:
+        await collect(socket)
+
+    for socket in [patient, invitee]:
+        refused = await ask(socket, {"type": "apps", "view_only": True})
+        assert (refused["type"], refused["code"]) == ("error", "not_allowed")
+    assert await staff.receive_nothing(timeout=0.3)
+    assert not await run(_apps_view_only)(astrid.call_key)
+
+    await staff.send_json_to({"type": "apps", "view_only": True})
+    heard = {"type": "apps", "view_only": True, "by": "Mia Memberg"}
+    for socket in [staff, patient, invitee]:
+        assert await receive(socket) == heard
+    # The patient's page reloads: a new socket, a new place, and the welcome says so.
+    await patient.disconnect()
+    again, _status = await sockets.patient(astrid)
+    assert (await ask(again, {"type": "join_call"}))["apps_view_only"] is True

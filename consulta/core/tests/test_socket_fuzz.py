@@ -217,6 +217,7 @@ BASES: list[dict[str, Any]] = [
     {"type": "heartbeat"},
     {"type": "join_call"},
     {"type": "join_call", "resume": PEER},
+    {"type": "join_call", "answer": True},
     {"type": "leave_call"},
     {"type": "subscribe"},
     {"type": "chat", "text": "hello"},
@@ -226,6 +227,8 @@ BASES: list[dict[str, Any]] = [
     {"type": "manage", "action": "mute", "to": PEER},
     {"type": "manage", "action": "disconnect", "to": PEER},
     {"type": "manage", "action": "hold", "to": PEER},
+    {"type": "apps", "view_only": True},
+    {"type": "apps", "view_only": False},
 ]
 
 # Numbers past every range a field has, and past what a parser holds (a float of 1e309 is inf).

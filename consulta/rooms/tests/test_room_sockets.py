@@ -420,3 +420,29 @@ async def test_a_knock_gone_silent_is_withdrawn_at_a_hosts_heartbeat(
         "withdrawn": True,
     }
     assert await run(Knock.objects.count)() == 0
+
+
+async def test_a_guest_whose_page_reloads_comes_straight_back_but_one_who_left_knocks_again(
+    sockets: Sockets, world: World, member_headers: Headers
+) -> None:
+    """A page says `leave_call` as it unloads: the others lose the tile at once, and a reload
+    (`unloading`) is let in again without a knock; the Leave button forgets the admission."""
+    member, _ = await enter(sockets, room_path(world.meeting_room), member_headers)
+    _client, headers = await run(named_guest)(world.guest_link, "Gus Guest")
+    guest, welcome = await let_in(sockets, member, world.guest_link, "Gus Guest", headers)
+    await collect(member)
+
+    await guest.send_json_to({"type": "leave_call", "unloading": True})
+    await guest.disconnect(code=1001)
+    assert await receive(member) == {"type": "peer_left", "peer_id": welcome["peer_id"]}
+    reloaded = await sockets.open(guest_path(world.guest_link), headers)
+    assert await ask(reloaded, {"type": "knock", "name": "Gus Guest"}) == {"type": "admitted"}
+    again = await ask(reloaded, {"type": "join_call"})
+    assert again["type"] == "welcome"
+    assert (await receive(member))["type"] == "peer_joined"
+
+    await reloaded.send_json_to({"type": "leave_call"})
+    await reloaded.disconnect(code=1001)
+    assert await receive(member) == {"type": "peer_left", "peer_id": again["peer_id"]}
+    back = await sockets.open(guest_path(world.guest_link), headers)
+    assert await ask(back, {"type": "knock", "name": "Gus Guest"}) == {"type": "knock_pending"}
