@@ -13,7 +13,7 @@ export SECRET_KEY_FILE ?= $(CURDIR)/var/secret_key
 # MAX_FRAME_BYTES of consulta/calls/messages.py, as in deploy/consulta@.service.
 WS_MAX_SIZE := 65536
 
-.PHONY: run test lint typecheck pytest system-deps services static messages bench clean secret-key
+.PHONY: run test lint typecheck node jstest pytest system-deps services static messages bench clean secret-key
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -65,9 +65,13 @@ services:
 	@for i in $$(seq 1 30); do pg_isready -q -h 127.0.0.1 && redis-cli -h 127.0.0.1 ping >/dev/null 2>&1 && exit 0; sleep 1; done; \
 		echo "PostgreSQL or Redis did not start" >&2; exit 1
 
-lint: $(VENV)/.dev-deps
+# The JavaScript is checked by Node itself: every file must parse (as an ES module, see
+# package.json), the same scripts the browser loads without a build step.
+lint: $(VENV)/.dev-deps node
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	@status=0; for file in $$(find consulta/static/js tests bench -name '*.js' | sort); do \
+		node --check "$$file" || status=1; done; exit $$status
 
 typecheck: $(VENV)/.dev-deps
 	$(BIN)/mypy
@@ -78,7 +82,16 @@ pytest: $(VENV)/.dev-deps system-deps services static
 	$(BIN)/pytest -m "not scaleout"
 	$(BIN)/pytest -m scaleout tests/e2e/test_scaleout.py
 
-test: lint typecheck pytest
+# Node's built-in test runner for the pure JavaScript modules (tests/js), no npm packages.
+# Node.js 20 or newer (the machine's own): node:test with mock timers. Nothing from npm.
+node:
+	@node -e 'process.exit(Number(process.versions.node.split(".")[0]) >= 20 ? 0 : 1)' 2>/dev/null || \
+		{ echo "Node.js 20 or newer is needed for the JavaScript checks and tests (found: $$(node --version 2>&1))." >&2; exit 1; }
+
+jstest: node
+	node --test tests/js/*.test.js
+
+test: lint typecheck jstest pytest
 
 # Regenerate the translation catalogues after changing user-facing strings.
 messages: $(VENV)/.dev-deps | $(SECRET_KEY_FILE)
