@@ -386,6 +386,8 @@ PARTICIPANT_TIMEOUT_SECONDS = env_int("PARTICIPANT_TIMEOUT_SECONDS", 75)
 PHONE_REGION = env_str("PHONE_REGION", "SE")
 # How long a link inviting someone into a running consultation's call stays valid.
 CALL_INVITE_HOURS = env_int("CALL_INVITE_HOURS", 12)
+# The largest file people may share in a call (browser to browser: never through the server).
+CALL_FILE_MAX_MB = env_int("CALL_FILE_MAX_MB", 25)
 # How long a one-click link (a known patient's details kept for their entry form) stays valid.
 PREFILL_LINK_HOURS = env_int("PREFILL_LINK_HOURS", 72)
 

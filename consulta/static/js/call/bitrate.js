@@ -27,44 +27,13 @@ export function videoEncoding(people, { sharing = false } = {}) {
 const RETRY_MS = 1_000;
 const MAX_RETRIES = 10;
 
-function videoSenders(pc) {
-  return pc
-    .getTransceivers()
-    .filter((t) => !t.stopped && t.receiver.track.kind === "video")
-    .map((t) => t.sender);
-}
-
-// Returns whether it must be tried again later.
-async function apply(pc, encoding) {
-  if (pc.connectionState === "closed") return false;
-  // Mid-negotiation the parameters are about to change under us (Chromium refuses them then).
-  if (pc.signalingState !== "stable") return true;
-  let pending = false;
-  for (const sender of videoSenders(pc)) {
-    const params = sender.getParameters();
-    // Before the first negotiation there are no encodings to limit yet.
-    if (!params.encodings?.length) {
-      pending = true;
-      continue;
-    }
-    const current = params.encodings[0];
-    if (current.maxBitrate === encoding.maxBitrate && current.scaleResolutionDownBy === encoding.scaleResolutionDownBy) continue;
-    Object.assign(current, encoding);
-    try {
-      await sender.setParameters(params);
-    } catch (error) {
-      // A negotiation that started meanwhile: the next try finds it done.
-      if (error.name === "InvalidModificationError" || error.name === "InvalidStateError") pending = true;
-      else console.warn("Bitrate: could not limit a sender", error);
-    }
-  }
-  return pending;
-}
-
-// Applies the table to every video sender of every connection, after every join and leave.
-// One run at a time (a getParameters/setParameters pair must not interleave with another on
-// the same sender); what cannot be applied yet is tried again a little later.
+// Applies the table to everything we send, through the transport (transport.js,
+// setVideoLimits), after every join and leave. One run at a time (a getParameters /
+// setParameters pair must not interleave with another on the same sender); what the
+// transport cannot apply yet (a connection not yet negotiated, or negotiating) is tried
+// again a little later.
 export class BitrateControl {
+  #transport;
   #state;
   #running = false;
   #again = false;
@@ -72,8 +41,9 @@ export class BitrateControl {
   #retries = 0;
   #stopped = false;
 
-  // state() → {connections: RTCPeerConnection[], people, sharing}, read at the moment of applying.
-  constructor(state) {
+  // state() → {people, sharing}, read at the moment of applying.
+  constructor({ transport, state }) {
+    this.#transport = transport;
     this.#state = state;
   }
 
@@ -97,10 +67,9 @@ export class BitrateControl {
     try {
       do {
         this.#again = false;
-        const { connections, people, sharing } = this.#state();
-        const encoding = videoEncoding(people, { sharing });
-        const pending = await Promise.all(connections.map((pc) => apply(pc, encoding)));
-        if (pending.some(Boolean)) this.#later();
+        const { people, sharing } = this.#state();
+        const settled = await this.#transport.setVideoLimits(null, videoEncoding(people, { sharing }));
+        if (!settled) this.#later();
       } while (this.#again && !this.#stopped);
     } finally {
       this.#running = false;

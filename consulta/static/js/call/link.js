@@ -6,6 +6,11 @@
 // machine). So glare is made rare, not only survivable: the polite side gives the other a
 // head start for the first offer and for ICE restarts, and a connection that still never
 // gets going is replaced by a new one (see Mesh, which also notices the other side doing so).
+//
+// Each connection also carries one data channel for the call's apps (data-protocol.js):
+// negotiated on both sides at once (id 0), so it needs no message of its own.
+
+import { BUFFER_HIGH_BYTES, BUFFER_LOW_BYTES, CHANNEL_ID, CHANNEL_LABEL, DataGate } from "./data-protocol.js";
 
 export const KINDS = ["audio", "video"];
 // Long enough for the impolite peer's offer to cross the server, short enough not to be noticed.
@@ -27,6 +32,42 @@ function plain(description) {
   return { type: description.type, sdp: description.sdp };
 }
 
+function videoSenders(pc) {
+  return pc
+    .getTransceivers()
+    .filter((t) => !t.stopped && t.receiver.track.kind === "video")
+    .map((t) => t.sender);
+}
+
+// Sets {maxBitrate, scaleResolutionDownBy} on encodings[0] of every video sender of `pc`.
+// Resolves true when they are in place (or the connection is closed), false when a sender
+// cannot take them yet: before the first negotiation there are no encodings to limit, and
+// mid-negotiation Chromium refuses new parameters.
+export async function limitVideo(pc, limits) {
+  if (pc.connectionState === "closed") return true;
+  if (pc.signalingState !== "stable") return false;
+  let settled = true;
+  for (const sender of videoSenders(pc)) {
+    const params = sender.getParameters();
+    if (!params.encodings?.length) {
+      settled = false;
+      continue;
+    }
+    const current = params.encodings[0];
+    if (current.maxBitrate === limits.maxBitrate && current.scaleResolutionDownBy === limits.scaleResolutionDownBy) continue;
+    current.maxBitrate = limits.maxBitrate;
+    current.scaleResolutionDownBy = limits.scaleResolutionDownBy;
+    try {
+      await sender.setParameters(params);
+    } catch (error) {
+      // A negotiation that started meanwhile: the next try finds it done.
+      if (error.name === "InvalidModificationError" || error.name === "InvalidStateError") settled = false;
+      else console.warn("Mesh: could not limit a video sender", error);
+    }
+  }
+  return settled;
+}
+
 export class PeerLink {
   makingOffer = false;
   ignoreOffer = false;
@@ -36,10 +77,31 @@ export class PeerLink {
   #waitedForOffer;
   #timers = new Map(); // purpose → timeout
   #closed = false;
+  #dataOpen = false;
+  #onDataClose;
+  #drainWaiters = new Set();
+  gate = new DataGate(); // what arrives on the data channel, checked and counted
 
   // `replacing`: this link replaces one that never worked, so it must offer at once.
-  constructor({ peerId, polite, config, tracks, localStream, send, onTrack, onState, onStuck, stuckMs, replacing }) {
+  // onData(message) gets what the gate let through: a plain object, or {frame}.
+  constructor({
+    peerId,
+    polite,
+    config,
+    tracks,
+    localStream,
+    send,
+    onTrack,
+    onState,
+    onStuck,
+    stuckMs,
+    replacing,
+    onData = () => {},
+    onDataOpen = () => {},
+    onDataClose = () => {},
+  }) {
     Object.assign(this, { peerId, polite, onTrack, onState, onStuck, stuckMs });
+    this.#onDataClose = onDataClose;
     this.#waitedForOffer = replacing;
     const pc = (this.pc = new RTCPeerConnection(config));
     this.send = (fields) => send({ type: "signal", to: peerId, ...fields });
@@ -49,6 +111,19 @@ export class PeerLink {
       if (track) pc.addTrack(track, ...(localStream ? [localStream] : []));
       else pc.addTransceiver(kind, { direction: "sendrecv" });
     }
+    // After the transceivers: the first offer carries media and data at once.
+    const channel = (this.channel = pc.createDataChannel(CHANNEL_LABEL, { negotiated: true, id: CHANNEL_ID, ordered: true }));
+    channel.binaryType = "arraybuffer";
+    channel.bufferedAmountLowThreshold = BUFFER_LOW_BYTES;
+    channel.onopen = () => {
+      this.#dataOpen = true;
+      onDataOpen();
+    };
+    channel.onclose = () => this.#dataClosed();
+    channel.onmessage = ({ data }) => {
+      const got = this.gate.accept(data);
+      if (got) onData(got.text ?? got);
+    };
     pc.onicecandidate = ({ candidate }) => {
       if (candidate) this.send({ candidate: candidate.toJSON() });
     };
@@ -163,6 +238,60 @@ export class PeerLink {
     }
   }
 
+  // The loudest of the incoming audio sources now (0..1), as the browser measures it.
+  audioLevel() {
+    let level = 0;
+    for (const receiver of this.pc.getReceivers()) {
+      if (receiver.track?.kind !== "audio" || !receiver.getSynchronizationSources) continue;
+      for (const source of receiver.getSynchronizationSources()) level = Math.max(level, source.audioLevel ?? 0);
+    }
+    return level;
+  }
+
+  setVideoLimits(limits) {
+    return limitVideo(this.pc, limits);
+  }
+
+  get dataOpen() {
+    return this.#dataOpen && this.channel.readyState === "open";
+  }
+
+  // A string or an ArrayBuffer, already checked against the limits (Mesh.sendData).
+  sendData(payload) {
+    if (!this.dataOpen) return false;
+    try {
+      this.channel.send(payload);
+      return true;
+    } catch (error) {
+      console.warn("Mesh: could not send data to", this.peerId, error);
+      return false;
+    }
+  }
+
+  // Resolves true once the channel's queue is below its low mark, false if it closes first.
+  whenDrained() {
+    const channel = this.channel;
+    if (!this.dataOpen) return Promise.resolve(false);
+    if (channel.bufferedAmount <= BUFFER_HIGH_BYTES) return Promise.resolve(true);
+    return new Promise((resolve) => {
+      const waiter = (value) => {
+        channel.removeEventListener("bufferedamountlow", low);
+        this.#drainWaiters.delete(waiter);
+        resolve(value);
+      };
+      const low = () => waiter(true);
+      channel.addEventListener("bufferedamountlow", low);
+      this.#drainWaiters.add(waiter);
+    });
+  }
+
+  #dataClosed() {
+    for (const waiter of [...this.#drainWaiters]) waiter(false);
+    if (!this.#dataOpen) return;
+    this.#dataOpen = false;
+    this.#onDataClose();
+  }
+
   refresh(config) {
     try {
       this.pc.setConfiguration(config); // fresh TURN credentials after a resume
@@ -194,6 +323,10 @@ export class PeerLink {
     const pc = this.pc;
     pc.onnegotiationneeded = pc.onicecandidate = pc.onconnectionstatechange = pc.ontrack = null;
     pc.onsignalingstatechange = null;
+    const channel = this.channel;
+    channel.onopen = channel.onmessage = channel.onclose = null;
+    this.#dataClosed(); // whoever waits for the channel to drain stops waiting
+    channel.close();
     pc.close();
   }
 }

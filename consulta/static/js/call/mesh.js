@@ -1,6 +1,9 @@
 // Full mesh: one PeerLink (link.js) per other peer of the call, kept in step with the
 // server's view of who is in it. The server's messages are the only input (handle()).
+// Mesh is the call's transport: it implements the interface described in transport.js, the
+// only way the screen and the tools reach the others' media and data.
 
+import { encodeText, MAX_MESSAGE_BYTES } from "./data-protocol.js";
 import { KINDS, PeerLink, STUCK_MS } from "./link.js";
 
 export class Mesh {
@@ -13,6 +16,10 @@ export class Mesh {
   #stuckMs;
   // A changed network invalidates every candidate pair at once.
   #onOnline = () => this.restartIce();
+  // The data channel's callbacks (transport.js): assignable, the apps set them.
+  onData;
+  onDataOpen;
+  onDataClose;
 
   constructor({
     localStream = null,
@@ -21,12 +28,16 @@ export class Mesh {
     onPeerState = () => {},
     onPeerLeft = () => {},
     onMediaState = () => {},
+    onData = () => {},
+    onDataOpen = () => {},
+    onDataClose = () => {},
     iceTransportPolicy = undefined,
     stuckMs = STUCK_MS,
     debug = true,
   }) {
     this.#opts = { localStream, send, onRemoteTrack, onPeerState, onPeerLeft, onMediaState, iceTransportPolicy };
     this.#stuckMs = stuckMs;
+    Object.assign(this, { onData, onDataOpen, onDataClose });
     for (const kind of KINDS) this.#tracks.set(kind, localStream?.getTracks().find((t) => t.kind === kind) ?? null);
     window.addEventListener("online", this.#onOnline);
     if (debug) this.#installDebugHook();
@@ -36,9 +47,71 @@ export class Mesh {
     return this.#peerId;
   }
 
+  // Not part of the transport: the connections themselves, for the loopback tests
+  // (tests/e2e/pages/loopback.js). The call's modules use peerIds and the methods below.
   get peers() {
     return new Map([...this.#links].map(([id, link]) => [id, link.pc]));
   }
+
+  // --- The transport (transport.js) -------------------------------------------------------
+
+  get peerIds() {
+    return [...this.#links.keys()];
+  }
+
+  connectionState(peerId) {
+    return this.#links.get(peerId)?.pc.connectionState ?? null;
+  }
+
+  remoteStream(peerId) {
+    return this.#links.get(peerId)?.remoteStream ?? null;
+  }
+
+  stats(peerId) {
+    const link = this.#links.get(peerId);
+    return link ? link.pc.getStats() : Promise.resolve(null);
+  }
+
+  audioLevel(peerId) {
+    return this.#links.get(peerId)?.audioLevel() ?? 0;
+  }
+
+  async setVideoLimits(peerId, limits) {
+    const links = peerId === null ? [...this.#links.values()] : [this.#links.get(peerId)].filter(Boolean);
+    const settled = await Promise.all(links.map((link) => link.setVideoLimits(limits)));
+    return settled.every(Boolean);
+  }
+
+  sendData(message, { to = null } = {}) {
+    let payload;
+    if (message instanceof ArrayBuffer || ArrayBuffer.isView(message)) {
+      payload = message;
+      if (payload.byteLength > MAX_MESSAGE_BYTES) payload = null;
+    } else {
+      payload = encodeText(message);
+    }
+    if (payload === null) {
+      console.warn("Mesh: a data message over", MAX_MESSAGE_BYTES, "bytes was not sent");
+      return 0;
+    }
+    const links = to === null ? [...this.#links.values()] : [this.#links.get(to)].filter(Boolean);
+    return links.filter((link) => link.sendData(payload)).length;
+  }
+
+  dataOpen(peerId) {
+    return this.#links.get(peerId)?.dataOpen ?? false;
+  }
+
+  whenDataDrained(peerId) {
+    return this.#links.get(peerId)?.whenDrained() ?? Promise.resolve(false);
+  }
+
+  dataDropped(peerId) {
+    const dropped = this.#links.get(peerId)?.gate.dropped;
+    return dropped ? { ...dropped } : { too_large: 0, malformed: 0, rate: 0 };
+  }
+
+  // --- The server's messages ----------------------------------------------------------------
 
   handle(msg) {
     if (this.#closed) return;
@@ -128,6 +201,10 @@ export class Mesh {
       },
       stuckMs: this.#stuckMs,
       replacing,
+      // Only the current link of a peer speaks for it: a replaced one is closed and silent.
+      onData: (message) => this.#links.get(peerId) === link && this.onData(peerId, message),
+      onDataOpen: () => this.#links.get(peerId) === link && this.onDataOpen(peerId),
+      onDataClose: () => this.onDataClose(peerId),
     });
     this.#links.set(peerId, link);
     opts.onPeerState(peerId, link.pc.connectionState);
@@ -206,6 +283,11 @@ export class Mesh {
             .map(({ maxBitrate, scaleResolutionDownBy }) => ({ maxBitrate, scaleResolutionDownBy })),
         }),
       );
+    // Each connection's data channel: its state and what was refused from it.
+    const channels = () =>
+      [...this.#links.values()].map((link) =>
+        Object.freeze({ peerId: link.peerId, readyState: link.channel.readyState, dropped: { ...link.gate.dropped } }),
+      );
     const hook = Object.freeze({
       get peerId() {
         return peerId();
@@ -218,6 +300,9 @@ export class Mesh {
       },
       get videoEncodings() {
         return encodings();
+      },
+      get dataChannels() {
+        return channels();
       },
     });
     Object.defineProperty(window, "__call", { value: hook, configurable: true, enumerable: false, writable: false });

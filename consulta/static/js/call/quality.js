@@ -19,7 +19,8 @@ export function grade({ rttMs, lossPercent }) {
   return "poor";
 }
 
-function read(report, previous) {
+// One reading of a peer's stats report: round trip, and loss since `previous` (its counters).
+export function readStats(report, previous) {
   let pair = null;
   let lost = 0;
   let received = 0;
@@ -34,6 +35,8 @@ function read(report, previous) {
   });
   const selected = pairs.get(pair) ?? [...pairs.values()].find((p) => p.nominated && p.state === "succeeded");
   const rtt = selected?.currentRoundTripTime;
+  // Counters that went back: a new connection to the same peer, counting from zero.
+  if (previous && (lost < previous.lost || received < previous.received)) previous = null;
   const dLost = lost - (previous?.lost ?? 0);
   const dReceived = received - (previous?.received ?? 0);
   const expected = dLost + dReceived;
@@ -45,15 +48,16 @@ function read(report, previous) {
 }
 
 export class QualityMonitor {
-  #connections;
+  #transport;
   #onQuality;
-  #previous = new Map(); // RTCPeerConnection → counters of the last reading
+  #previous = new Map(); // peerId → counters of the last reading
   #timer = null;
   #busy = false;
 
-  // connections(): Map peerId → RTCPeerConnection; onQuality(peerId, {level, rttMs, lossPercent}).
-  constructor({ connections, onQuality }) {
-    this.#connections = connections;
+  // transport: peerIds, connectionState(peerId), stats(peerId) (transport.js);
+  // onQuality(peerId, {level, rttMs, lossPercent}).
+  constructor({ transport, onQuality }) {
+    this.#transport = transport;
     this.#onQuality = onQuality;
   }
 
@@ -70,13 +74,16 @@ export class QualityMonitor {
     if (this.#busy) return; // a slow getStats() must not pile up
     this.#busy = true;
     try {
-      const connections = this.#connections();
-      for (const pc of this.#previous.keys()) if (![...connections.values()].includes(pc)) this.#previous.delete(pc);
+      const transport = this.#transport;
+      const peerIds = transport.peerIds;
+      for (const peerId of this.#previous.keys()) if (!peerIds.includes(peerId)) this.#previous.delete(peerId);
       await Promise.all(
-        [...connections].map(async ([peerId, pc]) => {
-          if (pc.connectionState !== "connected") return;
-          const reading = read(await pc.getStats(), this.#previous.get(pc));
-          this.#previous.set(pc, reading.counters);
+        peerIds.map(async (peerId) => {
+          if (transport.connectionState(peerId) !== "connected") return;
+          const report = await transport.stats(peerId);
+          if (!report) return;
+          const reading = readStats(report, this.#previous.get(peerId));
+          this.#previous.set(peerId, reading.counters);
           if (this.#timer === null) return;
           const { rttMs, lossPercent } = reading;
           this.#onQuality(peerId, { level: grade(reading), rttMs, lossPercent });

@@ -1,8 +1,10 @@
 // The tools of the call screen, the same for every call (waiting area or room): layout and
 // pinning, device switching, screen sharing, chat, the participant list with the call
-// manager's actions, the call's duration, connection quality and bitrate adaptation.
-// call.js feeds it the call's events; it talks to the server only through `send`.
+// manager's actions, the call's duration, connection quality and bitrate adaptation, and the
+// apps (files and whiteboard, apps.js). call.js feeds it the call's events; it talks to the
+// server only through `send`, and to the others only through the transport (transport.js).
 
+import { CallApps } from "./apps.js";
 import { BitrateControl } from "./bitrate.js";
 import { ChatPanel } from "./chat.js";
 import { DeviceMenu } from "./device-menu.js";
@@ -26,23 +28,37 @@ export class CallTools {
   #roster;
   #devices;
   #clock;
+  #apps;
   #buttons = {};
   #closed = false;
 
-  constructor({ view, mesh, send, labels, localStream, canManage = false, holdRoles = [], onHold = null, speakerId = null }) {
+  // `mesh`: the call's transport (transport.js). `selfRole`: ours ("staff", "patient",
+  // "guest") if the page knows it, for the apps; else a call manager counts as staff.
+  constructor({
+    view,
+    mesh,
+    send,
+    labels,
+    localStream,
+    canManage = false,
+    holdRoles = [],
+    onHold = null,
+    speakerId = null,
+    selfRole = null,
+  }) {
     const L = (this.#L = labels);
+    const transport = mesh;
     this.#view = view;
     this.#mesh = mesh;
     this.#send = send;
-    const connections = () => mesh.peers;
-    this.#bitrate = new BitrateControl(() => {
-      const peers = mesh.peers;
-      return { connections: [...peers.values()], people: peers.size + 1, sharing: this.#media.sharing };
+    this.#bitrate = new BitrateControl({
+      transport,
+      state: () => ({ people: transport.peerIds.length + 1, sharing: this.#media.sharing }),
     });
     this.#media = new LocalMedia({ stream: localStream, mesh, view, onChange: () => this.#mediaChanged() });
     this.#layout = new Layout({ view, onChange: (layout) => this.#layoutChanged(layout) });
-    this.#speaker = new ActiveSpeaker({ connections, onChange: (peerId) => this.#layout.setSpeaker(peerId) });
-    this.#quality = new QualityMonitor({ connections, onQuality: (peerId, q) => this.#showQuality(peerId, q) });
+    this.#speaker = new ActiveSpeaker({ transport, onChange: (peerId) => this.#layout.setSpeaker(peerId) });
+    this.#quality = new QualityMonitor({ transport, onQuality: (peerId, q) => this.#showQuality(peerId, q) });
     this.#clock = new CallClock(L);
     view.addTop(this.#clock.root);
 
@@ -83,12 +99,16 @@ export class CallTools {
     devices.toggle.dataset.action = "devices";
     for (const control of [share, this.#buttons.layout, chat.toggle, roster.toggle, devices.toggle]) view.addControl(control);
     for (const panel of [this.#chat.root, this.#roster.root, this.#devices.root]) view.addPanel(panel);
+    // Files and whiteboard: their buttons after these, their panels after these.
+    this.#apps = new CallApps({ transport, view, labels: L, send, canManage, selfRole });
   }
 
   // --- The call's events, from call.js -----------------------------------------------------
 
-  joined({ peer_id: self, peers }) {
+  joined(welcome) {
+    const { peer_id: self, peers } = welcome;
     for (const peer of peers) if (peer.peer_id !== self) this.#roster.upsert(peer);
+    this.#apps.joined(welcome);
     this.#chat.setEnabled(true);
     this.#clock.start();
     this.#quality.start();
@@ -99,12 +119,14 @@ export class CallTools {
 
   peerJoined(peer) {
     this.#roster.upsert(peer);
+    this.#apps.peerJoined(peer);
     this.#layout.refresh();
     this.#adaptBitrate();
   }
 
   peerLeft(peerId) {
     this.#roster.remove(peerId);
+    this.#apps.peerLeft(peerId);
     this.#speaker.forget(peerId);
     this.#layout.refresh();
     this.#adaptBitrate();
@@ -139,6 +161,8 @@ export class CallTools {
         this.#view.setAudio(false);
         this.#view.notify(format(this.#L.muted_by_host, { name: message.by }));
         return true;
+      case "apps":
+        return this.#apps.receive(message);
       default:
         return false;
     }
@@ -158,6 +182,7 @@ export class CallTools {
     this.#speaker.stop();
     this.#clock.stop();
     this.#devices.close();
+    this.#apps.close();
     this.#chat.clear();
     this.#chat.setEnabled(false);
     for (const button of this.#roster.root.querySelectorAll("button")) button.disabled = true;
