@@ -6,6 +6,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
+from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import ConsoleMessage, Error, Page
 
 # Debian's real binary: /usr/bin/chromium is a wrapper script that adds flags of its own.
@@ -88,3 +89,14 @@ def login(page: Page, demo: dict[str, Any], role: str, clinic: str | None = None
         )
     page.wait_for_url(demo["base_url"] + "/")
     return user
+
+
+def assert_no_axe_violations(page: Page, context: str | None = None) -> None:
+    """Run axe-core (axe-playwright-python's pinned copy, no CDN) on `page`; fail listing any violation.
+
+    `context`: a CSS selector to check only part of the page (default: all of it). Every rule
+    axe runs by default (WCAG 2.0–2.2 A and AA, and its best practices) must pass.
+    """
+    results = Axe().run(page, context=context)
+    if results.violations_count:
+        raise AssertionError(f"axe-core on {page.url}:\n{results.generate_report()}")

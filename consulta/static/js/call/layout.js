@@ -2,8 +2,9 @@
 // the one pinned here, else whoever is speaking, else the first of the others; the rest
 // form a strip. Pinning someone switches to the speaker layout.
 
-// Who speaks: the audio level the browser already measures for each incoming stream
-// (RTCRtpReceiver.getSynchronizationSources: no AudioContext, no getStats), smoothed, and
+// Who speaks: the audio level the browser already measures for each incoming stream (the
+// transport's audioLevel: RTCRtpReceiver.getSynchronizationSources, no AudioContext, no
+// getStats), smoothed, and
 // held for a moment so that a cough does not flip the screen.
 const SPEAKER_POLL_MS = 500;
 const SPEAKING_LEVEL = 0.02; // audioLevel is 0..1, linear; quiet rooms stay well below
@@ -11,7 +12,7 @@ const SWITCH_AFTER_POLLS = 2; // the new loudest must stay loudest for about a s
 const SMOOTHING = 0.5;
 
 export class ActiveSpeaker {
-  #connections;
+  #transport;
   #onChange;
   #levels = new Map(); // peerId → smoothed level
   #current = null;
@@ -19,8 +20,9 @@ export class ActiveSpeaker {
   #streak = 0;
   #timer = null;
 
-  constructor({ connections, onChange }) {
-    this.#connections = connections;
+  // transport: peerIds and audioLevel(peerId) (transport.js); onChange(peerId).
+  constructor({ transport, onChange }) {
+    this.#transport = transport;
     this.#onChange = onChange;
   }
 
@@ -45,12 +47,9 @@ export class ActiveSpeaker {
   #poll() {
     let loudest = null;
     let loudestLevel = SPEAKING_LEVEL;
-    for (const [peerId, pc] of this.#connections()) {
-      let level = 0;
-      for (const receiver of pc.getReceivers()) {
-        if (receiver.track?.kind !== "audio" || !receiver.getSynchronizationSources) continue;
-        for (const source of receiver.getSynchronizationSources()) level = Math.max(level, source.audioLevel ?? 0);
-      }
+    const transport = this.#transport;
+    for (const peerId of transport.peerIds) {
+      const level = transport.audioLevel(peerId);
       const smoothed = SMOOTHING * (this.#levels.get(peerId) ?? 0) + (1 - SMOOTHING) * level;
       this.#levels.set(peerId, smoothed);
       if (smoothed > loudestLevel) [loudest, loudestLevel] = [peerId, smoothed];
@@ -70,9 +69,12 @@ export class ActiveSpeaker {
   }
 }
 
+// Until the person chooses (the layout button, or pinning someone), the layout follows the
+// call's size: a call of two is the speaker layout (the other large, one's own picture small
+// in a corner), from three on the grid.
 export class Layout {
   #view;
-  #mode = "grid";
+  #mode = null; // null: not chosen, see `mode`
   #pinned = null;
   #speaker = null;
   #onChange;
@@ -83,7 +85,7 @@ export class Layout {
   }
 
   get mode() {
-    return this.#mode;
+    return this.#mode ?? (this.#view.remotePeerIds.length <= 1 ? "speaker" : "grid");
   }
 
   get pinned() {
@@ -102,7 +104,7 @@ export class Layout {
   }
 
   toggleMode() {
-    this.setMode(this.#mode === "grid" ? "speaker" : "grid");
+    this.setMode(this.mode === "grid" ? "speaker" : "grid");
   }
 
   togglePin(peerId) {
@@ -113,7 +115,7 @@ export class Layout {
 
   setSpeaker(peerId) {
     this.#speaker = peerId;
-    if (this.#mode === "speaker" && !this.#pinned) this.#show();
+    if (this.mode === "speaker" && !this.#pinned) this.#show();
   }
 
   // A tile came or went: who is large may change.
@@ -123,7 +125,7 @@ export class Layout {
   }
 
   #show() {
-    this.#view.setLayout(this.#mode, this.featured);
+    this.#view.setLayout(this.mode, this.featured);
     this.#view.setPinned(this.#pinned);
     this.#onChange(this);
   }

@@ -2,9 +2,24 @@
 // quality, microphone and camera indicators, and (for the others) a pin button.
 
 import { button, el, uniqueId } from "./dom.js";
+import { icon } from "./icons.js";
 
 function indicator(kind, label) {
-  return el("span", { class: "call-indicator", "data-indicator": kind, hidden: "" }, label ?? "");
+  const node = el("span", { class: "call-indicator", "data-indicator": kind, hidden: "" }, label ?? "");
+  const drawing = icon(kind, { slashed: kind !== "sharing" });
+  if (drawing) node.prepend(drawing);
+  return node;
+}
+
+// Signal bars: as many lit as the connection is good; the words are for screen readers (and
+// the numbers, in title / aria-description, for whoever asks).
+function qualityIndicator() {
+  const root = el("span", { class: "call-quality", hidden: "" });
+  const bars = el("span", { class: "call-bars", "aria-hidden": "true" });
+  for (let i = 1; i <= 3; i += 1) bars.append(el("span", { class: "call-bar", "data-bar": String(i) }));
+  const text = el("span", { class: "call-quality-text" });
+  root.append(bars, text);
+  return { root, text };
 }
 
 export function makeTile(labels, { local = false, onPin = null } = {}) {
@@ -15,12 +30,14 @@ export function makeTile(labels, { local = false, onPin = null } = {}) {
   // One's own microphone played back would echo; others' audio plays from their tile.
   video.muted = local;
   const nameId = uniqueId("call-name");
+  const quality = local ? null : qualityIndicator();
   const tile = {
     root,
     video,
     name: el("span", { class: "call-name", id: nameId }, (local ? labels.you : labels.participant) ?? ""),
     badge: local ? null : el("span", { class: "call-badge" }),
-    quality: local ? null : el("span", { class: "call-quality", hidden: "" }),
+    quality: quality?.root ?? null,
+    qualityText: quality?.text ?? null,
     sharing: local ? indicator("sharing", labels.sharing_on) : null,
     audioOff: indicator("audio", labels.microphone_off),
     videoOff: indicator("video", labels.camera_off),
@@ -31,9 +48,11 @@ export function makeTile(labels, { local = false, onPin = null } = {}) {
     tile.pin = button(labels.pin, onPin, { class: "call-pin", "aria-pressed": "false", "aria-describedby": nameId });
   }
   const caption = el("figcaption", { class: "call-caption" });
-  const parts = [tile.name, tile.badge, tile.quality, tile.sharing, tile.audioOff, tile.videoOff, tile.pin];
+  const parts = [tile.name, tile.quality, tile.sharing, tile.audioOff, tile.videoOff, tile.pin];
   caption.append(...parts.filter(Boolean));
   root.append(video, caption);
+  // The connection's state, large over the picture while it is not connected.
+  if (tile.badge) root.append(tile.badge);
   return tile;
 }
 
@@ -51,7 +70,7 @@ export function showQuality(tile, quality) {
   if (!quality) return;
   tile.root.dataset.quality = quality.level;
   tile.quality.dataset.quality = quality.level;
-  tile.quality.textContent = quality.text;
+  tile.qualityText.textContent = quality.text;
   tile.quality.title = quality.detail;
   tile.quality.setAttribute("aria-description", quality.detail);
 }

@@ -1,7 +1,16 @@
 // The call screen: video tiles, the controls bar and room for the call's tools (tools.js).
 // It only shows state and reports clicks; the call's logic (call.js) decides what the state is.
+//
+// While in a call it fills the viewport over the page (call.css: `.call` is fixed, the page
+// stays in the DOM behind it), unless an ancestor has `data-call-inline` (a test page with
+// several calls side by side). Inside: the stage (tiles, with the status line over its top),
+// beside it (over its lower part on a phone) the one open panel, below it the controls bar.
+// A container with `data-call-heading="…"` gets a visually hidden level-one heading.
 
-import { el } from "./dom.js";
+import { el, uniqueId } from "./dom.js";
+import { icon } from "./icons.js";
+import { PictureInPicture } from "./pip.js";
+import { gridShape } from "./stage.js";
 import { makeTile, showMedia, showQuality } from "./tile.js";
 
 // RTCPeerConnection.connectionState → the badge's label key (also the tile's data-state).
@@ -25,18 +34,66 @@ const CALL_STATES = {
   error: "error",
 };
 const FINISHED = new Set(["ended", "left", "full", "removed", "error"]);
+// Keyboard shortcuts (aria-keyshortcuts syntax), switched off in the devices panel (WCAG 2.1.4).
+const SHORTCUTS = { audio: "M", video: "V", leave: "Shift+L" };
+const SHORTCUTS_KEY = "consulta.call.shortcuts";
+// Where typing a letter is typing, not a shortcut.
+const TYPING = 'input:not([type="checkbox"], [type="radio"], [type="button"], [type="submit"], [type="reset"]), textarea, select, [contenteditable]:not([contenteditable="false"])';
+
+function shortcutsStored() {
+  try {
+    return window.localStorage.getItem(SHORTCUTS_KEY) !== "off";
+  } catch {
+    return true;
+  }
+}
+
+function storeShortcuts(on) {
+  try {
+    window.localStorage.setItem(SHORTCUTS_KEY, on ? "on" : "off");
+  } catch {
+    // Not remembered: still off for this call.
+  }
+}
+
+// A control's own words (its text, without counters such as the chat's "2 new").
+function ownText(node) {
+  const text = [...node.childNodes]
+    .filter((child) => child.nodeType === Node.TEXT_NODE)
+    .map((child) => child.textContent)
+    .join("")
+    .trim();
+  return text || node.textContent.trim();
+}
+
+// Every control of the bar: the call-button look, the icon of its data-action (prepended,
+// aria-hidden: the name stays its text) and that text as a tooltip, for when the bar shows
+// icons only (a phone).
+function decorate(node) {
+  const target = node.matches?.("[data-action]") ? node : node.querySelector?.("[data-action]");
+  if (!target) return;
+  if (target.localName === "button") target.classList.add("call-button");
+  if (!target.querySelector(":scope > .call-icon")) {
+    const drawing = icon(target.dataset.action);
+    if (drawing) target.prepend(drawing);
+  }
+  if (!target.title) target.title = ownText(target);
+}
 
 export class CallView {
   #labels;
   #container;
+  #scene;
   #grid;
   #status;
   #notice;
   #top;
   #panels;
   #controls;
+  #tools;
   #tiles = new Map(); // peerId → tile
   #local;
+  #pip;
   #stream = null;
   #media = { audio: true, video: true };
   #sharing = false;
@@ -45,36 +102,100 @@ export class CallView {
   #onMediaChange;
   #onPin;
   #shown = new WeakMap(); // video → how many tracks it was given
+  #inline;
+  #size = null; // the stage's {width, height}
+  #controlsFit = null; // what the controls bar was measured at
+  #fitQueued = false;
+  #resize = null;
+  #panelWatch = null;
+  #shortcutsOn = shortcutsStored();
+  #shortcutBox = null;
+  #listening = false;
+  #onKey = (event) => this.#shortcut(event);
+  #onFullscreen = () => this.#fullscreenChanged();
 
   constructor({ container, labels, localStream = null, onMediaChange = () => {}, onLeave = () => {}, onPin = null }) {
     this.#labels = labels;
     this.#container = container;
     this.#onMediaChange = onMediaChange;
     this.#onPin = onPin;
+    this.#inline = Boolean(container.parentElement?.closest("[data-call-inline]"));
     container.classList.add("call");
+    container.removeAttribute("data-finished");
     container.dataset.layout = "grid";
+    let heading = null;
+    if (container.dataset.callHeading) {
+      heading = el("h1", { class: "visually-hidden", tabindex: "-1" }, container.dataset.callHeading);
+      container.append(heading);
+    }
+
+    // The stage: the status line (and the tools' lines: the clock) over its top, the tiles.
     this.#top = el("div", { class: "call-top" });
     this.#status = el("p", { class: "call-status", role: "status" });
-    this.#top.append(this.#status);
     this.#notice = el("p", { class: "call-notice", role: "status", hidden: "" });
+    this.#top.append(this.#status, this.#notice);
     this.#grid = el("div", { class: "call-grid", "data-layout": "grid" });
     this.#local = makeTile(labels, { local: true });
+    this.#local.video.addEventListener("resize", () => this.#localShape());
+    let move = null;
+    if (labels.move_picture) {
+      move = this.#button("move", labels.move_picture, null, null);
+      move.className = "call-pip-move";
+      this.#local.root.append(move);
+    }
     this.#grid.append(this.#local.root);
+    this.#scene = el("div", { class: "call-scene" });
+    this.#scene.append(this.#top, this.#grid);
+    this.#pip = new PictureInPicture({ root: this.#local.root, bounds: this.#grid, button: move });
     this.#panels = el("div", { class: "call-panels" });
-    const body = el("div", { class: "call-body" });
-    body.append(this.#grid, this.#panels);
+    this.#panels.addEventListener("keydown", (event) => this.#panelKey(event));
+    const main = el("div", { class: "call-main" });
+    main.append(this.#scene, this.#panels);
+
+    // The controls bar: the tools scroll sideways if they must, "Leave" always in sight.
     const controls = (this.#controls = el("div", { class: "call-controls", role: "group" }));
     if (labels.controls) controls.setAttribute("aria-label", labels.controls);
+    this.#tools = el("div", { class: "call-controls-tools" });
     this.#buttons.audio = this.#button("microphone", labels.microphone, () => this.#toggle("audio"), true);
     this.#buttons.video = this.#button("camera", labels.camera, () => this.#toggle("video"), true);
     this.#buttons.audio.classList.add("call-device-toggle");
     this.#buttons.video.classList.add("call-device-toggle");
+    this.#tools.append(this.#buttons.audio, this.#buttons.video);
+    if (labels.fullscreen && document.fullscreenEnabled && typeof container.requestFullscreen === "function") {
+      this.#buttons.fullscreen = this.#button("fullscreen", labels.fullscreen, () => this.#toggleFullscreen(), false);
+      this.#tools.append(this.#buttons.fullscreen);
+    }
     this.#buttons.leave = this.#button("leave", labels.leave, () => onLeave(), null);
-    this.#buttons.leave.classList.add("danger");
-    controls.append(this.#buttons.audio, this.#buttons.video, this.#buttons.leave);
-    container.append(this.#top, this.#notice, body, controls);
+    this.#buttons.leave.classList.add("danger", "call-leave");
+    controls.append(this.#tools, this.#buttons.leave);
+    container.append(main, controls);
+    this.#showShortcuts();
+
+    this.#listen(true);
+    this.#resize = new ResizeObserver((entries) => {
+      for (const entry of entries) {
+        if (entry.target !== this.#scene) continue;
+        const { width, height } = entry.contentRect;
+        this.#size = { width, height };
+        this.#fit();
+      }
+      this.#fitControls();
+    });
+    this.#resize.observe(this.#scene);
+    this.#resize.observe(this.#controls);
+    this.#panelWatch = new MutationObserver((records) => this.#panelsChanged(records));
+    this.#panelWatch.observe(this.#panels, { attributes: true, attributeFilter: ["hidden"], subtree: true });
+
     this.setLocalStream(localStream);
     this.setCallState("connecting");
+    this.#arrange();
+    // The button that started the call is gone (the lobby, the waiting screen): focus moves here.
+    const active = document.activeElement;
+    const lost = !active || active === document.body || (active.checkVisibility?.() === false);
+    if (!this.#inline && lost) {
+      if (!heading && !container.hasAttribute("tabindex")) container.tabIndex = -1;
+      (heading ?? container).focus({ preventScroll: true });
+    }
   }
 
   // While the screen is shared the others see it, whatever the camera button says.
@@ -90,17 +211,22 @@ export class CallView {
     return this.#tiles.get(peerId)?.name.textContent ?? "";
   }
 
-  // Tools add their buttons before "Leave", their panels beside the tiles, lines at the top.
+  // Tools add their buttons before "Full screen" and "Leave" (each with the icon of its
+  // data-action), their panels beside the stage, lines at the top.
   addControl(node) {
-    this.#controls.insertBefore(node, this.#buttons.leave);
+    decorate(node);
+    this.#tools.insertBefore(node, this.#buttons.fullscreen ?? null);
+    this.#fitControlsSoon();
   }
 
   addPanel(node) {
     this.#panels.append(node);
+    // The shortcuts' switch goes with the devices (the settings of this call screen).
+    if (node.classList?.contains("call-devices")) node.append(this.#shortcutSwitch());
   }
 
   addTop(node) {
-    this.#top.append(node);
+    this.#top.insertBefore(node, this.#notice);
   }
 
   notify(text) {
@@ -127,7 +253,12 @@ export class CallView {
     this.#container.dataset.state = state;
     const key = CALL_STATES[state];
     this.#status.textContent = key ? (this.#labels[key] ?? "") : "";
-    if (FINISHED.has(state)) for (const button of this.#controls.querySelectorAll("button")) button.disabled = true;
+    if (FINISHED.has(state)) {
+      for (const button of this.#controls.querySelectorAll("button")) button.disabled = true;
+      // Back into the page, which says what now; only the status line stays.
+      this.#container.dataset.finished = "";
+      this.#listen(false);
+    }
   }
 
   upsertPeer({ peer_id: peerId, name }) {
@@ -171,12 +302,14 @@ export class CallView {
     this.#onMediaChange(this.mediaState);
   }
 
-  // mode "grid" or "speaker"; featured: the peer shown large in the speaker layout.
+  // mode "grid" or "speaker"; featured: the peer shown large in the speaker layout. In the
+  // speaker layout of a call of two, one's own tile is the picture-in-picture.
   setLayout(mode, featured) {
     this.#container.dataset.layout = mode;
     this.#grid.dataset.layout = mode;
     for (const [peerId, tile] of this.#tiles) tile.root.toggleAttribute("data-featured", mode === "speaker" && peerId === featured);
     this.#local.root.toggleAttribute("data-featured", mode === "speaker" && !this.#tiles.has(featured));
+    this.#arrange();
   }
 
   setPinned(pinned) {
@@ -198,13 +331,19 @@ export class CallView {
     tile.video.srcObject = null;
     tile.root.remove();
     this.#tiles.delete(peerId);
-    this.#count();
+    this.#arrange();
   }
 
   destroy() {
     for (const id of [...this.#tiles.keys()]) this.removePeer(id);
     this.#local.video.srcObject = null;
+    this.#listen(false);
+    this.#resize?.disconnect();
+    this.#panelWatch?.disconnect();
+    this.#pip.destroy();
   }
+
+  // --- Inside ------------------------------------------------------------------------------
 
   #remote(peerId) {
     let tile = this.#tiles.get(peerId);
@@ -217,7 +356,7 @@ export class CallView {
       this.#grid.append(tile.root);
       this.setPeerState(peerId, "new");
       if (this.#sinkId) this.#sink(tile.video);
-      this.#count();
+      this.#arrange();
     }
     return tile;
   }
@@ -227,10 +366,13 @@ export class CallView {
     return video.setSinkId(this.#sinkId).catch((error) => console.warn("CallView: cannot use that speaker", error));
   }
 
+  // A control: icon, visible text (its accessible name), the text as tooltip too.
+  // onClick null: someone else listens (the picture's move button).
   #button(action, label, onClick, pressed) {
     const button = el("button", { type: "button", class: "call-button", "data-action": action }, label ?? "");
     if (pressed !== null) button.setAttribute("aria-pressed", String(pressed));
-    button.addEventListener("click", onClick);
+    if (onClick) button.addEventListener("click", onClick);
+    decorate(button);
     return button;
   }
 
@@ -261,7 +403,164 @@ export class CallView {
     if (source) video.play().catch(() => {});
   }
 
-  #count() {
-    this.#grid.dataset.count = String(this.#tiles.size + 1);
+  // --- The stage's layout --------------------------------------------------------------------
+
+  // Who floats, who is in the strip: from the layout and the number of people.
+  #arrange() {
+    const count = this.#tiles.size + 1;
+    this.#grid.dataset.count = String(count);
+    const speaker = this.#grid.dataset.layout === "speaker";
+    const pip = speaker && count === 2 && !this.#local.root.hasAttribute("data-featured");
+    this.#local.root.toggleAttribute("data-pip", pip);
+    this.#pip.setEnabled(pip);
+    this.#grid.toggleAttribute("data-strip", speaker && count > 2);
+    this.#grid.style.setProperty("--call-strip", String(Math.max(1, count - 1)));
+    this.#fit();
+  }
+
+  // The grid's columns and rows for the stage's size (stage.js gridShape).
+  #fit() {
+    const size = this.#size ?? { width: this.#scene.clientWidth, height: this.#scene.clientHeight };
+    const { columns, rows } = gridShape(this.#tiles.size + 1, size.width, size.height);
+    this.#grid.style.setProperty("--call-columns", String(columns));
+    this.#grid.style.setProperty("--call-rows", String(rows));
+    this.#grid.dataset.orientation = size.width >= size.height ? "landscape" : "portrait";
+  }
+
+  // Words under the icons while they all fit; icons only (the words stay names and tooltips)
+  // when they do not, or on a short screen (a phone on its side); beyond that the tools scroll.
+  #fitControls() {
+    const controls = this.#controls;
+    const width = controls.clientWidth;
+    const short = window.matchMedia("(max-height: 32rem)").matches;
+    if (width === this.#controlsFit?.width && short === this.#controlsFit?.short && !this.#controlsFit?.stale) return;
+    controls.removeAttribute("data-compact");
+    const compact = short || this.#tools.scrollWidth > this.#tools.clientWidth + 1;
+    controls.toggleAttribute("data-compact", compact);
+    this.#controlsFit = { width, short, stale: false };
+  }
+
+  // Controls come in a burst (the tools, the apps, the page's own): measured once after it.
+  #fitControlsSoon() {
+    if (this.#controlsFit) this.#controlsFit.stale = true;
+    if (this.#fitQueued) return;
+    this.#fitQueued = true;
+    requestAnimationFrame(() => {
+      this.#fitQueued = false;
+      this.#fitControls();
+    });
+  }
+
+  // The picture-in-picture takes the camera's shape (4:3, 16:9, upright on a phone).
+  #localShape() {
+    const { videoWidth: width, videoHeight: height } = this.#local.video;
+    if (width && height) this.#local.root.style.setProperty("--call-local-aspect", `${width} / ${height}`);
+  }
+
+  // --- Panels: one open at a time ------------------------------------------------------------
+
+  #panelsChanged(records) {
+    const opened = records
+      .map((record) => record.target)
+      .filter((node) => node.parentElement === this.#panels && !node.hidden);
+    const newest = opened.at(-1);
+    if (!newest) return;
+    for (const panel of this.#panels.children) if (panel !== newest && !panel.hidden) this.#closePanel(panel);
+  }
+
+  #toggleOf(panel) {
+    if (!panel.id) return null;
+    const selector = `[aria-controls="${CSS.escape(panel.id)}"]`;
+    return this.#container.querySelector(selector) ?? document.querySelector(selector);
+  }
+
+  // Through its own button, so that its aria-expanded (and what it does on closing) stays right.
+  #closePanel(panel) {
+    const toggle = this.#toggleOf(panel);
+    if (toggle?.getAttribute("aria-expanded") === "true" && !toggle.disabled) toggle.click();
+    if (!panel.hidden) panel.hidden = true;
+  }
+
+  // Escape closes the panel one is in, and goes back to its button.
+  #panelKey(event) {
+    if (event.key !== "Escape" || event.defaultPrevented) return;
+    const panel = [...this.#panels.children].find((node) => node.contains(event.target));
+    if (!panel || panel.hidden) return;
+    event.preventDefault();
+    const toggle = this.#toggleOf(panel);
+    this.#closePanel(panel);
+    toggle?.focus();
+  }
+
+  // --- Keyboard shortcuts and full screen ----------------------------------------------------
+
+  #listen(on) {
+    if (on === this.#listening) return;
+    this.#listening = on;
+    const method = on ? "addEventListener" : "removeEventListener";
+    document[method]("keydown", this.#onKey);
+    document[method]("fullscreenchange", this.#onFullscreen);
+    if (!on && document.fullscreenElement === this.#container) document.exitFullscreen().catch(() => {});
+  }
+
+  #shortcut(event) {
+    if (!this.#shortcutsOn || event.defaultPrevented || event.repeat) return;
+    if (event.ctrlKey || event.metaKey || event.altKey || this.#container.hidden) return;
+    const target = event.target instanceof Element ? event.target : null;
+    if (target?.closest(TYPING) || target?.isContentEditable) return;
+    // Several call screens on one page (inline ones): the keys go to the one with the focus.
+    const screen = target?.closest(".call") ?? null;
+    if (screen ? screen !== this.#container : this.#inline) return;
+    const key = event.key.length === 1 ? event.key.toLowerCase() : "";
+    let button = null;
+    if (key === "m" && !event.shiftKey) button = this.#buttons.audio;
+    else if (key === "v" && !event.shiftKey) button = this.#buttons.video;
+    else if (key === "l" && event.shiftKey) button = this.#buttons.leave;
+    if (!button || button.disabled || button.hidden) return;
+    event.preventDefault();
+    button.click();
+  }
+
+  // aria-keyshortcuts and the tooltips say the keys while they work.
+  #showShortcuts() {
+    for (const [kind, keys] of Object.entries(SHORTCUTS)) {
+      const button = this.#buttons[kind];
+      const label = ownText(button);
+      if (this.#shortcutsOn) {
+        button.setAttribute("aria-keyshortcuts", keys);
+        button.title = `${label} (${keys})`;
+      } else {
+        button.removeAttribute("aria-keyshortcuts");
+        button.title = label;
+      }
+    }
+    if (this.#shortcutBox) this.#shortcutBox.checked = this.#shortcutsOn;
+  }
+
+  #shortcutSwitch() {
+    const field = el("div", { class: "field checkbox call-shortcuts" });
+    if (!this.#labels.shortcuts) return field;
+    const id = uniqueId("call-shortcuts");
+    const box = (this.#shortcutBox = el("input", { type: "checkbox", id }));
+    box.checked = this.#shortcutsOn;
+    box.addEventListener("change", () => {
+      this.#shortcutsOn = box.checked;
+      storeShortcuts(box.checked);
+      this.#showShortcuts();
+    });
+    field.append(box, el("label", { for: id }, this.#labels.shortcuts));
+    return field;
+  }
+
+  #toggleFullscreen() {
+    if (document.fullscreenElement === this.#container) {
+      document.exitFullscreen().catch(() => {});
+    } else {
+      this.#container.requestFullscreen().catch((error) => console.warn("CallView: no full screen", error));
+    }
+  }
+
+  #fullscreenChanged() {
+    this.#buttons.fullscreen?.setAttribute("aria-pressed", String(document.fullscreenElement === this.#container));
   }
 }
