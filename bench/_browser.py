@@ -53,6 +53,11 @@ INSTRUMENT = """(() => {
   const steps = {};
   Object.defineProperty(window, "__benchSteps", { value: steps });
   const step = (name) => { if (!(name in steps)) steps[name] = epoch(performance.now()); };
+  // A page that stays open across rounds (the dashboard holds each call) starts each afresh.
+  marks.reset = () => {
+    marks.remoteFrame = marks.remoteFrameEvent = marks.presented = null;
+    for (const name of Object.keys(steps)) delete steps[name];
+  };
   const kind = (text) => {
     try {
       const message = JSON.parse(text);

@@ -63,7 +63,13 @@ from bench._browser import INSTRUMENT, chromium
 from bench._common import Deadline, Run, consulta_server, log, row, write_result
 from tests.e2e.helpers import login
 from tests.e2e.media import decoded_video_frames
-from tests.e2e.test_consultation_flow import caller_card, enter_waiting_area
+from tests.e2e.test_consultation_flow import (
+    caller_card,
+    end_from_call,
+    enter_waiting_area,
+    in_call_panel,
+    join_from_dashboard,
+)
 
 NAME = "six_mesh"
 CORES = os.cpu_count() or 1
@@ -437,9 +443,7 @@ def measure_window(pages: Sequence[Page], cpu: CpuWindow, warmup_s: float, windo
 def _end_call(clinician: Page) -> None:
     """The clinician ends the consultation (best effort: the contexts are closed regardless)."""
     try:
-        clinician.once("dialog", lambda dialog: dialog.accept())
-        clinician.get_by_role("button", name="End consultation").click(timeout=30_000)
-        clinician.wait_for_url(re.compile(r"/waiting-area/$"), timeout=60_000)
+        end_from_call(clinician)
     except PlaywrightError as error:
         log(f"  (ending the call: {str(error).splitlines()[0][:200]})")
 
@@ -470,16 +474,16 @@ def call_round(
             clinician.goto(clinic["dashboard_url"])
         card = caller_card(clinician, f"Bench {label}")
         expect(card).to_have_attribute("data-status", "waiting")
-        card.get_by_role("button", name="Join").click()
-        clinician.wait_for_url(re.compile(r"/callers/\d+/call/$"))
+        join_from_dashboard(clinician, f"Bench {label}")
         in_call = [clinician, patient]
 
         if people == 2:
             figures = _time_to_all_streams(clinician, in_call)
         else:
             _wait_mesh_decoding(in_call, "video both ways between the patient and the clinician")
-            clinician.get_by_role("button", name="Make an invitation link").click()
-            link = clinician.get_by_label("Invitation link")
+            panel = in_call_panel(clinician)
+            panel.get_by_role("button", name="Make an invitation link").click()
+            link = panel.get_by_label("Invitation link")
             expect(link).to_have_value(re.compile(r"/join/[\w-]+/$"))
             invite_url = link.input_value()
             for number in range(1, people - 1):

@@ -6,6 +6,7 @@ user-facing string and no script needs a gettext of its own.
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.utils.translation import gettext as _
 
 
@@ -65,6 +66,90 @@ def call_labels() -> dict[str, str]:
         "quality_fair": _("Fair connection"),
         "quality_poor": _("Poor connection"),
         "quality_detail": _("Round trip %(rtt)s ms, packet loss %(loss)s percent"),
+        # The call screen itself (static/js/call/view.js).
+        "fullscreen": _("Full screen"),
+        "move_picture": _("Move my picture"),
+        "shortcuts": _("Keyboard shortcuts (M, V, Shift+L)"),
+        **call_app_labels(),
+    }
+
+
+def call_app_labels() -> dict[str, str]:
+    """The call's apps: sharing files and the whiteboard (static/js/call/apps.js and its modules)."""
+    return {
+        # Not a text: the largest file the apps send or take, in MB (settings.CALL_FILE_MAX_MB).
+        "file_max_mb": str(settings.CALL_FILE_MAX_MB),
+        "apps_view_only": _("Apps view-only for guests and patients"),
+        "apps_view_only_note": _(
+            "The clinic made the apps view-only: you can see the whiteboard and receive files, "
+            "but not draw or send files."
+        ),
+        "apps_view_only_host_note": _(
+            "Guests and patients can see the whiteboard and receive files, but not draw or send files."
+        ),
+        "apps_view_only_on": _("%(name)s made the apps view-only for guests and patients."),
+        "apps_view_only_off": _("%(name)s let everyone draw and send files again."),
+        "files": _("Files"),
+        "files_hint": _(
+            "Files go straight to the others' browsers, never through the clinic's server. At most %(mb)s MB."
+        ),
+        "file_choose": _("File to send"),
+        "file_to": _("Send to"),
+        "file_everyone": _("Everyone"),
+        "file_send": _("Send file"),
+        "file_none_chosen": _("Choose a file first."),
+        "file_too_large": _("That file is too large: at most %(mb)s MB."),
+        "file_nobody": _("Nobody is connected to send it to yet."),
+        "file_unreadable": _("That file could not be read."),
+        "file_meta": _("%(size)s, %(type)s"),
+        "file_from": _("from %(name)s"),
+        "file_to_person": _("to %(name)s"),
+        "file_progress": _("%(done)s of %(total)s"),
+        "file_offered": _("%(name)s offers you a file: %(file)s."),
+        "file_offered_here": _("%(name)s offers you this file."),
+        "file_waiting": _("Waiting for %(name)s to accept."),
+        "file_sending": _("Sending…"),
+        "file_receiving": _("Receiving…"),
+        "file_checking": _("Sent. Waiting for their check…"),
+        "file_verifying": _("Checking the file…"),
+        "file_delivered": _("%(name)s received it intact."),
+        "file_ready": _("Received intact (size and checksum match). Save it to keep it."),
+        "file_ready_named": _("%(file)s arrived intact and can be saved."),
+        "file_damaged": _("The file did not arrive intact (its size or checksum differs) and was discarded."),
+        "file_damaged_sent": _("It did not arrive intact. Send it again."),
+        "file_declined": _("%(name)s declined it."),
+        "file_cancelled": _("Cancelled."),
+        "file_failed": _("Stopped: the connection was lost."),
+        "file_accept": _("Accept"),
+        "file_decline": _("Decline"),
+        "file_cancel": _("Cancel"),
+        "file_save": _("Save"),
+        "file_remove": _("Remove"),
+        "whiteboard": _("Whiteboard"),
+        "board_tools": _("Drawing tools"),
+        "board_colour": _("Colour"),
+        "colour_black": _("Black"),
+        "colour_red": _("Red"),
+        "colour_blue": _("Blue"),
+        "colour_green": _("Green"),
+        "colour_orange": _("Orange"),
+        "board_width": _("Line width"),
+        "width_thin": _("Thin"),
+        "width_medium": _("Medium"),
+        "width_thick": _("Thick"),
+        "width_widest": _("Very thick"),
+        "board_eraser": _("Eraser"),
+        "board_undo": _("Undo my last stroke"),
+        "board_clear": _("Clear the board"),
+        "board_clear_confirm": _("Clear the whiteboard for everyone in the call?"),
+        "board_save": _("Save as image"),
+        # The name of the saved picture: a file name, so keep it short and without spaces.
+        "board_file_name": _("whiteboard.png"),
+        "board_canvas": _("Shared whiteboard"),
+        "board_description": _(
+            "A drawing shared with everyone in the call: draw with a mouse, a pen or a finger. "
+            "Nothing of it is kept after the call."
+        ),
     }
 
 
@@ -124,6 +209,23 @@ def dashboard_labels() -> dict[str, str]:
         "failedAction": _("That did not work. Try again."),
         "inCallWith": _("In a call with another caller"),
         "phone": _("Phone number"),
+        # The consultation's call, held on the dashboard (static/js/pages/consultation-call.js).
+        "callWith": _("Call with %(name)s"),
+        "consultation": _("Consultation"),
+        "consultationPanel": _("Caller and actions"),
+        "messagePatient": _("Message to the patient"),
+        "sendMessage": _("Send message"),
+        "inviteHeading": _("Invite someone into this call"),
+        "inviteHelp": _(
+            "For an interpreter or a relative: they open the link, give their name and join at once. "
+            "The link works until the consultation ends."
+        ),
+        "makeInvite": _("Make an invitation link"),
+        "inviteLink": _("Invitation link"),
+        "waitingCallers": _("Waiting callers"),
+        "addWaiting": _("Add a waiting caller"),
+        "consultationEnded": _("This consultation has ended."),
+        "backToQueue": _("Back to the waiting area"),
     }
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
@@ -32,19 +34,40 @@ def _transfer_targets(request: HttpRequest, standing: access.ClinicAccess) -> li
 @login_required
 def dashboard(request: HttpRequest, slug: str) -> HttpResponse:
     standing = access.clinic_access(request.user, slug, "can_enter")
+    return _dashboard_page(request, standing)
+
+
+def _call_data(consultation: Consultation) -> dict[str, Any]:
+    """What the dashboard needs to hold a consultation's call on the same page."""
+    return {
+        "id": consultation.pk,
+        "name": consultation.name,
+        "socketUrl": f"/ws/consultations/{consultation.pk}/call/",
+        "url": reverse("consultations:call", args=[consultation.clinic.slug, consultation.pk]),
+    }
+
+
+def _dashboard_page(
+    request: HttpRequest, standing: access.ClinicAccess, call: Consultation | None = None
+) -> HttpResponse:
+    """The waiting area; with `call`, that consultation's call open over it (a reload in the call)."""
     clinic = standing.clinic
     page_data = {
         "socketUrl": f"/ws/clinic/{clinic.slug}/queue/",
         "callersBase": f"/c/{clinic.slug}/callers/",
+        "dashboardUrl": reverse("consultations:dashboard", args=[clinic.slug]),
         "transferTargets": [{"slug": c.slug, "name": c.name} for c in _transfer_targets(request, standing)],
         "labels": dashboard_labels(),
+        "callLabels": call_labels(),
         "urgentAfterMinutes": 30,
+        "call": _call_data(call) if call else None,
     }
     context = {
         "standing": standing,
         "clinic": clinic,
         "page_data": page_data,
         "prefill_form": PrefillForm(prefix="prefill"),
+        "call": call,
     }
     return render(request, "consultations/dashboard.html", context)
 
@@ -78,8 +101,11 @@ def join(request: HttpRequest, slug: str, consultation_id: int) -> HttpResponse:
     if consultation.call_host_id:
         consultation = consultation.call_host  # type: ignore[assignment]
     actions.join(consultation, person(request))
-    url = reverse("consultations:call", args=[slug, consultation.pk])
-    return _done(request, _("Joining %(name)s.") % {"name": consultation.name}, url)
+    call = _call_data(consultation)
+    message = _("Joining %(name)s.") % {"name": consultation.name}
+    if request.headers.get("Accept") == "application/json":
+        return JsonResponse({"ok": True, "message": message, "url": call["url"], "call": call})
+    return _done(request, message, call["url"])
 
 
 @login_required
@@ -137,25 +163,9 @@ def end(request: HttpRequest, slug: str, consultation_id: int) -> HttpResponse:
 
 @login_required
 def call(request: HttpRequest, slug: str, consultation_id: int) -> HttpResponse:
+    """The dashboard with this consultation's call open: where Join leads, and what a reload keeps."""
     consultation, standing = _caller(request, slug, consultation_id)
-    clinic = consultation.clinic
-    page_data = {
-        "socketUrl": f"/ws/consultations/{consultation.pk}/call/",
-        "queueSocketUrl": f"/ws/clinic/{clinic.slug}/queue/",
-        "callersBase": f"/c/{clinic.slug}/callers/",
-        "dashboardUrl": reverse("consultations:dashboard", args=[clinic.slug]),
-        "consultationId": consultation.pk,
-        "transferTargets": [{"slug": c.slug, "name": c.name} for c in _transfer_targets(request, standing)],
-        "labels": {**call_labels(), **dashboard_labels()},
-    }
-    context = {
-        "standing": standing,
-        "clinic": clinic,
-        "consultation": consultation,
-        "page_data": page_data,
-        "notify_form": NotifyForm(),
-    }
-    return render(request, "consultations/call.html", context)
+    return _dashboard_page(request, standing, call=consultation)
 
 
 @login_required

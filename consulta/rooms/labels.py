@@ -31,6 +31,10 @@ def room_labels() -> dict[str, str]:
         "knock_declined": _("%(name)s was declined."),
         "knock_withdrawn": _("%(name)s stopped knocking."),
         "knock_answered": _("Someone else has already answered this knock."),
+        # In the call: the knocks and the invitation are its "Guests" panel; the count of
+        # those knocking follows the panel's name on its button ("Guests 2 knocking").
+        "guests": _("Guests"),
+        "guests_knocking": _("%(n)s knocking"),
         # Knocking, as a guest sees it.
         "knock_pending": _("Waiting for someone to let you in"),
         "knock_pending_help": _("Someone in the room will let you in soon. Keep this page open."),

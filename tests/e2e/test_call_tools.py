@@ -23,9 +23,15 @@ from playwright.sync_api import Locator, Page, expect
 
 from tests.e2e.helpers import login
 from tests.e2e.media import decoded_video_frames, poll, wait_for_decoded_video
-from tests.e2e.test_consultation_flow import PEERS, caller_card, enter_waiting_area, northside
+from tests.e2e.test_consultation_flow import (
+    PEERS,
+    end_from_call,
+    enter_waiting_area,
+    in_call_panel,
+    join_from_dashboard,
+    northside,
+)
 
-CALL_URL = re.compile(r"/callers/\d+/call/$")
 DEADLINE_S = 45
 FOUR_BY_THREE = 4 / 3  # the fake camera: 640×480
 SIXTEEN_BY_NINE = 16 / 9  # the fake screen of getDisplayMedia: 1280×720
@@ -47,10 +53,8 @@ class Call:
     clinician_name: str
 
     def end(self) -> None:
-        """The clinician ends the consultation from the call page."""
-        self.clinician.once("dialog", lambda dialog: dialog.accept())
-        self.clinician.get_by_role("button", name="End consultation").click()
-        self.clinician.wait_for_url(re.compile(r"/waiting-area/$"))
+        """The clinician ends the consultation from the call."""
+        end_from_call(self.clinician)
         expect(self.patient.locator("#patient-space")).to_have_attribute("data-state", "ended")
 
 
@@ -63,8 +67,7 @@ def start_call(new_page: Callable[..., Page], demo: dict[str, Any], first: str) 
     clinician = new_page()
     login(clinician, demo, "team_member", "northside")
     clinician.goto(clinic["dashboard_url"])
-    caller_card(clinician, name).get_by_role("button", name="Join").click()
-    clinician.wait_for_url(CALL_URL)
+    join_from_dashboard(clinician, name)
     for page in (clinician, patient):
         wait_for_decoded_video(page, PEERS, min_frames=3, timeout_s=DEADLINE_S)
     signed_in = clinician.locator(".who").inner_text()  # "Signed in as <name>"
@@ -210,8 +213,9 @@ def test_screen_share_replaces_the_camera_for_the_other_side(new_page, demo) -> 
 def test_three_way_layout_pin_mute_and_disconnect(new_page, demo, browser_problems) -> None:
     call = start_call(new_page, demo, "Trio")
     patient, clinician = call.patient, call.clinician
-    clinician.get_by_role("button", name="Make an invitation link").click()
-    link = clinician.get_by_label("Invitation link")
+    panel = in_call_panel(clinician)
+    panel.get_by_role("button", name="Make an invitation link").click()
+    link = panel.get_by_label("Invitation link")
     expect(link).to_have_value(re.compile(r"/join/[\w-]+/$"))
     interpreter = new_page()
     interpreter.goto(link.input_value())

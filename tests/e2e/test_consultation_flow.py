@@ -37,8 +37,38 @@ def enter_waiting_area(page: Page, clinic: dict[str, Any], first: str, last: str
     expect(page.locator("#patient-space")).to_have_attribute("data-state", "waiting")
 
 
+CALL_URL = re.compile(r"/callers/\d+/call/$")
+DASHBOARD_URL = re.compile(r"/waiting-area/$")
+
+
 def caller_card(page: Page, name: str) -> Locator:
     return page.locator("li.caller", has=page.get_by_role("heading", name=name))
+
+
+def join_from_dashboard(clinician: Page, name: str, button: str = "Join") -> None:
+    """Join (or Resume) a caller: the call opens on the dashboard page itself, at the call's address."""
+    clinician.evaluate("() => { window.__samePage = true; }")  # gone if the page were loaded anew
+    caller_card(clinician, name).get_by_role("button", name=button).click()
+    clinician.wait_for_url(CALL_URL)
+    expect(clinician.locator("#call-view")).to_be_visible()
+    assert clinician.evaluate("() => window.__samePage === true"), "Join loaded a new page"
+
+
+def in_call_panel(clinician: Page) -> Locator:
+    """The consultation panel of the call (caller's details, message, hold, end, invite), opened."""
+    panel = clinician.locator("#call-view .call-consultation")
+    if not panel.is_visible():
+        clinician.locator("#call-view").get_by_role("button", name="Consultation", exact=True).click()
+    expect(panel).to_be_visible()
+    return panel
+
+
+def end_from_call(clinician: Page) -> None:
+    """The clinician ends the consultation from the call; the page returns to the queue."""
+    clinician.once("dialog", lambda dialog: dialog.accept())
+    in_call_panel(clinician).get_by_role("button", name="End consultation").click()
+    clinician.wait_for_url(DASHBOARD_URL)
+    expect(clinician.locator("#call-view")).to_be_hidden()
 
 
 def test_patient_seen_by_video_then_consultation_ends(new_page, demo, browser_problems) -> None:
@@ -56,8 +86,7 @@ def test_patient_seen_by_video_then_consultation_ends(new_page, demo, browser_pr
     expect(card).to_have_attribute("data-status", "waiting")
     expect(card).to_contain_text("+46701234567")
 
-    card.get_by_role("button", name="Join").click()
-    clinician.wait_for_url(re.compile(r"/callers/\d+/call/$"))
+    join_from_dashboard(clinician, "Vera Video")
 
     # Each side decodes the other's video.
     assert min(wait_for_decoded_video(clinician, PEERS, min_frames=5, timeout_s=45)) >= 5
@@ -66,10 +95,9 @@ def test_patient_seen_by_video_then_consultation_ends(new_page, demo, browser_pr
     assert min(remote_video_sizes(patient, "#call-view video[data-peer-id]")) > 0
     expect(patient.locator("#patient-space")).to_have_attribute("data-state", "in_call")
 
-    clinician.once("dialog", lambda dialog: dialog.accept())
-    clinician.get_by_role("button", name="End consultation").click()
-    clinician.wait_for_url(re.compile(r"/waiting-area/$"))
+    end_from_call(clinician)
     expect(caller_card(clinician, "Vera Video")).to_have_count(0)
+    expect(clinician.locator("#action-result")).to_have_text("The consultation with Vera Video has ended.")
 
     expect(patient.get_by_role("heading", name="The consultation has ended")).to_be_visible()
     expect(patient.locator("#patient-space")).to_have_attribute("data-state", "ended")
@@ -88,12 +116,12 @@ def test_interpreter_joins_by_link_three_way_call(new_page, demo) -> None:
     clinician = new_page()
     login(clinician, demo, "team_member", "northside")
     clinician.goto(clinic["dashboard_url"])
-    caller_card(clinician, "Tariq Threeway").get_by_role("button", name="Join").click()
-    clinician.wait_for_url(re.compile(r"/callers/\d+/call/$"))
+    join_from_dashboard(clinician, "Tariq Threeway")
     wait_for_decoded_video(clinician, PEERS, min_frames=1, timeout_s=45)
 
-    clinician.get_by_role("button", name="Make an invitation link").click()
-    link = clinician.get_by_label("Invitation link")
+    panel = in_call_panel(clinician)
+    panel.get_by_role("button", name="Make an invitation link").click()
+    link = panel.get_by_label("Invitation link")
     expect(link).to_have_value(re.compile(r"/join/[\w-]+/$"))
     invite_url = link.input_value()
 
@@ -117,7 +145,6 @@ def test_interpreter_joins_by_link_three_way_call(new_page, demo) -> None:
         assert len(frames) == 2 and min(frames) >= 3
     expect(patient.locator("#call-view")).to_contain_text("Ali, interpreter")
 
-    clinician.once("dialog", lambda dialog: dialog.accept())
-    clinician.get_by_role("button", name="End consultation").click()
+    end_from_call(clinician)
     expect(interpreter.get_by_text("The call has ended")).to_be_visible()
     expect(patient.get_by_role("heading", name="The consultation has ended")).to_be_visible()

@@ -2,8 +2,10 @@
 
 The demo clinic Northside's meeting room: its clinic admin and its team member enter;
 a guest opens the room's guest link, gives a name and knocks; a host lets them in and
-all three decode each other's video. A guest who is declined is told so. Every test
-leaves the room empty again: the live server is shared by the whole session.
+all three decode each other's video. A guest who is declined is told so. In the call,
+which covers the page (inert behind it), the knocks and the invitation form are its
+"Guests" panel. Every test leaves the room empty again: the live server is shared by the
+whole session.
 """
 
 from __future__ import annotations
@@ -51,6 +53,38 @@ def knock_item(page: Page, name: str) -> Locator:
     return page.locator("#knocks li", has_text=f"{name} is knocking")
 
 
+def guests_toggle(page: Page) -> Locator:
+    controls = page.locator("#call-view").get_by_role("group", name="Call controls")
+    return controls.get_by_role("button", name=re.compile(r"^Guests\b"))
+
+
+def open_guests(page: Page) -> None:
+    """In the call, the knocks and the invitation form are its "Guests" panel: open it."""
+    toggle = guests_toggle(page)
+    if toggle.get_attribute("aria-expanded") != "true":
+        toggle.click()
+    expect(toggle).to_have_attribute("aria-expanded", "true")
+    expect(page.locator("#call-view .call-guests #invite-form")).to_be_visible()
+
+
+def let_in(page: Page, name: str) -> None:
+    """Let the knocking guest `name` in: from the call's "Guests" panel while in the call."""
+    if guests_toggle(page).count():
+        open_guests(page)
+    knock_item(page, name).get_by_role("button", name=f"Let {name} in").click()
+
+
+def notice(page: Page) -> Locator:
+    """The call's notice line: what the page says while the call covers it."""
+    return page.locator("#call-view .call-notice")
+
+
+def focusable(locator: Locator) -> bool:
+    """Whether the element takes the focus: an inert one does not (Tab passes it by)."""
+    script = "(node) => { node.focus(); const taken = document.activeElement === node; node.blur(); return taken; }"
+    return bool(locator.evaluate(script))
+
+
 def leave(page: Page) -> None:
     view = page.locator("#call-view")
     view.get_by_role("group", name="Call controls").get_by_role("button", name="Leave call").click()
@@ -60,19 +94,33 @@ def test_two_members_and_an_admitted_guest_see_each_other(new_page, demo) -> Non
     admin, doctor, guest = new_page(), new_page(), new_page()
     admin_name = host(admin, demo, "clinic_admin")
     doctor_name = host(doctor, demo, "team_member")
+    log_out = admin.locator(".site-header button", has_text="Log out")
+    assert focusable(log_out)
     enter(admin)
     enter(doctor)
+    # The call covers the page: what is behind it (the header too) is out of the keyboard's way.
+    assert not focusable(log_out)
 
     knock(guest, demo, "Gita Guest")
-    # Every host hears the knock live, inside the call or not yet.
+    # Every host in the call hears the knock at once: the call's notice, a count on "Guests".
     for page in (admin, doctor):
-        expect(knock_item(page, "Gita Guest")).to_be_visible()
-    knock_item(admin, "Gita Guest").get_by_role("button", name="Let Gita Guest in").click()
+        expect(notice(page)).to_have_text("Gita Guest is knocking")
+        expect(guests_toggle(page)).to_have_accessible_name("Guests 1 knocking")
+    # From inside the call: an invitation link, and the knocking guest let in.
+    open_guests(admin)
+    panel = admin.locator("#call-view .call-guests")
+    panel.get_by_role("button", name="Make an invitation link").click()
+    expect(panel.get_by_label("Invitation link")).to_have_value(re.compile(r"/g/[\w-]+/$"))
+    expect(notice(admin)).to_contain_text("Invitation link ready")
+    let_in(admin, "Gita Guest")
     for page in (admin, doctor):
         expect(knock_item(page, "Gita Guest")).to_have_count(0)
-        expect(page.locator("#call-status")).to_have_text("Gita Guest was let in.")
+        expect(notice(page)).to_have_text("Gita Guest was let in.")
+        expect(guests_toggle(page)).to_have_accessible_name("Guests")
     expect(guest.locator("#call-view")).to_be_visible()
     expect(guest.locator("#knock-view")).to_be_hidden()
+    guest_language = guest.locator("#language-select")
+    assert not focusable(guest_language)
 
     # A full three-way mesh: every page decodes both others' video.
     for page in (admin, doctor, guest):
@@ -97,6 +145,7 @@ def test_two_members_and_an_admitted_guest_see_each_other(new_page, demo) -> Non
     # Everyone leaves: the room is empty again.
     leave(guest)
     expect(guest.get_by_text("The call has ended. You can close this page.")).to_be_visible()
+    assert focusable(guest_language)  # the call is over: the page is live again
     leave(doctor)
     doctor.wait_for_url(re.compile(r"/c/northside/$"))
     expect(admin.locator("#call-view video[data-peer-id]")).to_have_count(0)
@@ -130,7 +179,7 @@ def test_a_guest_put_on_hold_is_back_at_the_door_until_let_in_again(new_page, de
     host(admin, demo, "clinic_admin")
     enter(admin)
     knock(guest, demo, "Hedda Held")
-    knock_item(admin, "Hedda Held").get_by_role("button", name="Let Hedda Held in").click()
+    let_in(admin, "Hedda Held")
     expect(guest.locator("#call-view")).to_be_visible()
 
     def video_from_the_host() -> None:
@@ -156,7 +205,7 @@ def test_a_guest_put_on_hold_is_back_at_the_door_until_let_in_again(new_page, de
     expect(admin.locator("#call-view video[data-peer-id]")).to_have_count(0)
 
     # The guest knocks again by itself; a host lets them in again and the video flows again.
-    knock_item(admin, "Hedda Held").get_by_role("button", name="Let Hedda Held in").click()
+    let_in(admin, "Hedda Held")  # the Guests panel again: the participant list took its place
     expect(guest.locator("#call-view")).to_be_visible()
     expect(guest.locator("#knock-view")).to_be_hidden()
     video_from_the_host()

@@ -10,7 +10,6 @@ of the queue is lost.
 from __future__ import annotations
 
 import json
-import re
 import shutil
 import subprocess
 import tempfile
@@ -29,7 +28,7 @@ from tests.e2e import cluster as scale
 from tests.e2e.helpers import login
 from tests.e2e.media import decoded_video_frames, poll, wait_for_decoded_video
 from tests.e2e.server import ServerError
-from tests.e2e.test_consultation_flow import PEERS, caller_card, enter_waiting_area
+from tests.e2e.test_consultation_flow import PEERS, caller_card, end_from_call, enter_waiting_area, join_from_dashboard
 
 pytestmark = pytest.mark.scaleout
 
@@ -69,16 +68,13 @@ def test_patient_on_one_worker_clinician_on_another(cluster: scale.Cluster, new_
     clinician = new_page()
     login(clinician, clinician_side, "team_member", "northside")
     clinician.goto(northside(clinician_side)["dashboard_url"])
-    card = caller_card(clinician, "Wanda Workers")
-    expect(card).to_be_visible()
-    card.get_by_role("button", name="Join").click()
-    clinician.wait_for_url(re.compile(r"/callers/\d+/call/$"))
+    expect(caller_card(clinician, "Wanda Workers")).to_be_visible()
+    join_from_dashboard(clinician, "Wanda Workers")
 
     assert min(wait_for_decoded_video(clinician, PEERS, min_frames=5, timeout_s=45)) >= 5
     assert min(wait_for_decoded_video(patient, PEERS, min_frames=5, timeout_s=45)) >= 5
 
-    clinician.once("dialog", lambda dialog: dialog.accept())
-    clinician.get_by_role("button", name="End consultation").click()
+    end_from_call(clinician)
     expect(patient.get_by_role("heading", name="The consultation has ended")).to_be_visible()
 
 
@@ -98,8 +94,7 @@ def test_a_killed_worker_loses_nothing(cluster: scale.Cluster, new_page, browser
     login(clinician, demo, "team_member", "northside")
     clinician.goto(clinic["dashboard_url"])
     waiting_since = caller_card(clinician, "Kim Keepsplace").locator(".caller-wait").get_attribute("data-since")
-    caller_card(clinician, "Carl Crash").get_by_role("button", name="Join").click()
-    clinician.wait_for_url(re.compile(r"/callers/\d+/call/$"))
+    join_from_dashboard(clinician, "Carl Crash")
     before = min(wait_for_decoded_video(patient, PEERS, min_frames=5, timeout_s=45))
 
     # Kill the worker holding the patient's socket, so that socket must come back through the other.
@@ -114,12 +109,10 @@ def test_a_killed_worker_loses_nothing(cluster: scale.Cluster, new_page, browser
     )
     try:
         # Signalling resumes: the clinic's actions still reach the patient, through the survivor.
-        clinician.once("dialog", lambda dialog: dialog.accept())
-        clinician.get_by_role("button", name="End consultation").click()
+        end_from_call(clinician)
         expect(patient.get_by_role("heading", name="The consultation has ended")).to_be_visible(timeout=30_000)
 
         # The other waiting patient kept their place and waiting time, and the dashboard shows it.
-        clinician.wait_for_url(re.compile(r"/waiting-area/$"))
         card = caller_card(clinician, "Kim Keepsplace")
         expect(card).to_be_visible()
         assert card.locator(".caller-wait").get_attribute("data-since") == waiting_since

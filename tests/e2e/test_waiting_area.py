@@ -26,10 +26,17 @@ from playwright.sync_api import Error, Locator, Page, WebSocket, expect
 
 from tests.e2e.helpers import login
 from tests.e2e.media import wait_for_decoded_video
-from tests.e2e.test_consultation_flow import PEERS, caller_card, enter_waiting_area, northside
+from tests.e2e.test_consultation_flow import (
+    PEERS,
+    caller_card,
+    end_from_call,
+    enter_waiting_area,
+    in_call_panel,
+    join_from_dashboard,
+    northside,
+)
 
 SPACE_URL = re.compile(r"/consultation/[\w-]+/$")
-CALL_URL = re.compile(r"/callers/\d+/call/$")
 CLINIC_TIME_ZONE = ZoneInfo("Europe/Stockholm")  # the demo organisation's
 WEEKDAYS = ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"]
 
@@ -140,9 +147,8 @@ def expect_waiting(patient: Patient) -> None:
 
 
 def end_from_call_page(clinician: Page, clinic: dict[str, Any]) -> None:
-    clinician.once("dialog", lambda dialog: dialog.accept())
-    clinician.get_by_role("button", name="End consultation").click()
-    clinician.wait_for_url(clinic["dashboard_url"])
+    end_from_call(clinician)
+    assert clinician.url == clinic["dashboard_url"]
 
 
 # --- 1. Reload keeps the place --------------------------------------------------------------
@@ -190,13 +196,13 @@ def test_hold_then_resume_restarts_the_video(new_page, demo, patients) -> None:
     clinic = northside(demo)
     patient = patients.enter("Holly")
     clinician = clinician_dashboard(new_page, demo)
-    caller_card(clinician, patient.name).get_by_role("button", name="Join").click()
-    clinician.wait_for_url(CALL_URL)
+    join_from_dashboard(clinician, patient.name)
     wait_for_decoded_video(clinician, PEERS, min_frames=5, timeout_s=45)
     wait_for_decoded_video(patient.page, PEERS, min_frames=5, timeout_s=45)
 
-    clinician.get_by_role("button", name="Put on hold").click()
+    in_call_panel(clinician).get_by_role("button", name="Put on hold").click()
     clinician.wait_for_url(clinic["dashboard_url"])
+    expect(clinician.locator("#call-view")).to_be_hidden()
     card = caller_card(clinician, patient.name)
     expect(card).to_have_attribute("data-status", "on_hold")
     expect(card.locator(".caller-status")).to_have_text("On hold")
@@ -210,8 +216,7 @@ def test_hold_then_resume_restarts_the_video(new_page, demo, patients) -> None:
     expect(patient.page.locator("#call-view video")).to_have_count(0)
     assert patient.page.evaluate(f"({PEERS}).length") == 0
 
-    card.get_by_role("button", name="Resume").click()
-    clinician.wait_for_url(CALL_URL)
+    join_from_dashboard(clinician, patient.name, button="Resume")
     expect(patient.space).to_have_attribute("data-state", "in_call")
     # New connections: their frame counts must start and keep growing on both sides.
     for page in (clinician, patient.page):
@@ -219,8 +224,9 @@ def test_hold_then_resume_restarts_the_video(new_page, demo, patients) -> None:
         wait_for_decoded_video(page, PEERS, min_frames=min(started) + 10, timeout_s=30)
 
     # A message sent during the call reaches the patient's screen too.
-    clinician.get_by_label("Message to the patient").fill("Please turn up your volume")
-    clinician.get_by_role("button", name="Send message").click()
+    panel = in_call_panel(clinician)
+    panel.get_by_label("Message to the patient").fill("Please turn up your volume")
+    panel.get_by_role("button", name="Send message").click()
     expect(patient.page.get_by_text("Please turn up your volume")).to_be_visible()
 
     end_from_call_page(clinician, clinic)
@@ -351,8 +357,7 @@ def test_each_patients_browser_receives_nothing_about_the_other(new_page, demo, 
         expect(patient.page.locator("#notices li")).to_have_text([text])
 
     # A is seen by video and the consultation ends; B's ends from the dashboard.
-    card_a.get_by_role("button", name="Join").click()
-    clinician.wait_for_url(CALL_URL)
+    join_from_dashboard(clinician, a.name)
     wait_for_decoded_video(a.page, PEERS, min_frames=1, timeout_s=45)
     end_from_call_page(clinician, clinic)
     expect(a.space).to_have_attribute("data-state", "ended")
@@ -415,8 +420,7 @@ def test_seventh_participant_is_refused(new_page, demo, patients) -> None:
     clinician = clinician_dashboard(new_page, demo)
     card = caller_card(clinician, patient.name)
     consultation_id = card.get_attribute("data-id")
-    card.get_by_role("button", name="Join").click()
-    clinician.wait_for_url(CALL_URL)
+    join_from_dashboard(clinician, patient.name)
     # Clinician and patient are both in the call (each was welcomed and knows the other).
     for page in (clinician, patient.page):
         expect(page.locator("#call-view")).to_have_attribute("data-state", "in_call")

@@ -372,14 +372,21 @@ def member_client(world: World) -> Client:
     return client_for(world.member)
 
 
-def test_join_answers_with_the_call_page(member_client: Client, astrid: Consultation) -> None:
+def test_join_answers_with_the_call_to_hold_on_the_dashboard(member_client: Client, astrid: Consultation) -> None:
     response = member_client.post(_caller_url(astrid, "join"), headers=JSON)
 
     assert response.status_code == 200
+    url = f"/c/alder/callers/{astrid.pk}/call/"
     assert response.json() == {
         "ok": True,
         "message": "Joining Astrid Aalto.",
-        "url": f"/c/alder/callers/{astrid.pk}/call/",
+        "url": url,
+        "call": {
+            "id": astrid.pk,
+            "name": "Astrid Aalto",
+            "socketUrl": f"/ws/consultations/{astrid.pk}/call/",
+            "url": url,
+        },
     }
     astrid.refresh_from_db()
     assert astrid.status == Status.IN_CALL

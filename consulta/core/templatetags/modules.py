@@ -1,10 +1,10 @@
-"""`{% module_links "js/pages/team-call.js" %}`: a `<link rel="modulepreload">` for a page
+"""`{% module_links "js/pages/dashboard.js" %}`: a `<link rel="modulepreload">` for a page
 script and every module it imports, however deep.
 
 Without them the browser finds the imports one level at a time (page script → call.js →
 tools.js → chat.js), a round trip each: four on the call pages. With them every module is
 asked for at once, from the page's head. `rel="prefetch"` instead only warms the HTTP cache
-for a page opened next (the dashboard for the call page), without running anything. Each
+for a page opened next (another call page, say), without running anything. Each
 module is linked once per page, by whichever tag names it first.
 """
 

@@ -11,10 +11,10 @@ from consulta.core.templatetags import modules
 
 
 def test_the_graph_holds_the_page_script_and_every_module_it_imports_once() -> None:
-    graph = modules.module_graph("js/pages/team-call.js")
-    assert graph[0] == "js/pages/team-call.js"
+    graph = modules.module_graph("js/pages/dashboard.js")
+    assert graph[0] == "js/pages/dashboard.js"
     assert len(graph) == len(set(graph))
-    # Four import levels deep: team-call → call → mesh → link; and the tools' own modules.
+    # Five import levels deep: dashboard → consultation-call → call → mesh → link; and the tools' own modules.
     deep = {"js/call/call.js", "js/call/mesh.js", "js/call/link.js", "js/call/chat.js", "js/pages/page.js"}
     assert deep <= set(graph)
     for path in graph:
@@ -49,9 +49,9 @@ def test_only_the_two_kinds_of_link() -> None:
 def test_a_module_is_linked_once_per_page() -> None:
     html = Template(
         '{% load modules %}{% module_links "js/pages/dashboard.js" %}'
-        '{% module_links "js/pages/team-call.js" rel="prefetch" %}'
+        '{% module_links "js/pages/room-call.js" rel="prefetch" %}'
     ).render(Context())
-    for path in modules.module_graph("js/pages/team-call.js"):
+    for path in modules.module_graph("js/pages/dashboard.js"):
         assert html.count(f'href="{static(path)}"') == 1, path
-    assert f'<link rel="modulepreload" href="{static("js/call/socket.js")}">' in html  # the page's own, preloaded
-    assert f'<link rel="prefetch" href="{static("js/call/call.js")}">' in html
+    assert f'<link rel="modulepreload" href="{static("js/call/call.js")}">' in html  # the page's own, preloaded
+    assert f'<link rel="prefetch" href="{static("js/pages/room-call.js")}">' in html

@@ -57,7 +57,7 @@ def test_the_meeting_room_page_shows_who_is_inside_the_warning_and_the_call_scre
     assert "a guest is waiting" in html
     assert "not available in this version" not in html
     assert 'id="enter-room"' in html
-    assert '<div id="call-view" hidden></div>' in html
+    assert f'<div id="call-view" data-call-heading="{world.meeting_room.name}" hidden></div>' in html
     assert 'id="knocks"' in html
     assert "js/pages/room-call" in html
     data = _page_data(response)
@@ -154,7 +154,7 @@ def test_a_guest_gives_a_name_then_sees_the_knock_screen(world: World) -> None:
     assert "Waiting for someone to let you in" in html
     assert "Gus Guest" in html
     assert 'id="knock-view"' in html
-    assert '<section id="call-view" aria-label="Video call" hidden>' in html
+    assert '<section id="call-view" aria-label="Video call" data-call-heading="Video call" hidden>' in html
     assert "js/pages/room-guest" in html
     data = _page_data(knocking)
     assert data == {

@@ -1,11 +1,15 @@
-// The waiting-area dashboard: live caller cards, alerts, and the actions on each caller.
+// The waiting-area dashboard: live caller cards, alerts, the actions on each caller, and
+// the call with one of them, on this same page (consultation-call.js): the queue stays live
+// behind the call, and the page returns to it when the call ends.
 // Subscribe first, then the snapshot, then events: each card carries a version, so an
 // event that raced the snapshot is applied once, in order, or not at all.
 import { CallSocket } from "../call/socket.js";
+import { CallWarmup } from "./call-warmup.js";
+import { ConsultationCall } from "./consultation-call.js";
 import { QueueState } from "./queue-state.js";
-import { format, postAction } from "./page.js";
+import { button, el, format, pageData, postAction, setBehind } from "./page.js";
 
-const data = JSON.parse(document.getElementById("page-data").textContent);
+const data = pageData();
 const L = data.labels;
 const list = document.getElementById("callers");
 const empty = document.getElementById("no-callers");
@@ -13,6 +17,7 @@ const live = document.getElementById("live-state");
 const result = document.getElementById("action-result");
 const search = document.getElementById("caller-search");
 const sort = document.getElementById("caller-sort");
+const stage = document.getElementById("call-stage");
 const baseTitle = document.title;
 const URGENT_MS = data.urgentAfterMinutes * 60_000;
 
@@ -22,19 +27,6 @@ let primed = false; // the first snapshot is not "new callers"
 function waitedText(since) {
   const minutes = Math.max(0, Math.floor((Date.now() - Date.parse(since)) / 60_000));
   return format(L.waitedFor, { time: format(L.minutes, { n: minutes }) });
-}
-
-function el(tag, attributes = {}, text = null) {
-  const node = document.createElement(tag);
-  for (const [name, value] of Object.entries(attributes)) node.setAttribute(name, value);
-  if (text !== null) node.textContent = text;
-  return node;
-}
-
-function button(label, onClick, className = "") {
-  const b = el("button", { type: "button", class: className }, label);
-  b.addEventListener("click", onClick);
-  return b;
 }
 
 const STATUS_LABEL = { waiting: "waiting", in_call: "inCall", on_hold: "onHold" };
@@ -61,14 +53,14 @@ function actions(caller) {
   const bar = el("div", { class: "caller-actions" });
   const name = caller.name;
   const joinLabel = caller.status === "on_hold" ? L.resume : L.join;
-  bar.append(button(`${joinLabel}`, () => act(caller, "join"), "primary"));
+  bar.append(button(joinLabel, () => join(caller), { class: "primary", "data-join": String(caller.id) }));
   bar.append(button(L.notify, () => toggleNotify(caller, bar)));
   if (caller.status === "in_call") bar.append(button(L.hold, () => act(caller, "hold")));
   if (data.transferTargets.length) bar.append(transferControl(caller));
   bar.append(
     button(L.end, () => {
       if (confirm(format(L.endConfirm, { name }))) act(caller, "end");
-    }, "danger"),
+    }, { class: "danger" }),
   );
   for (const b of bar.querySelectorAll("button")) b.setAttribute("aria-describedby", `caller-name-${caller.id}`);
   bar.prepend(el("span", { id: `caller-name-${caller.id}`, class: "visually-hidden" }, name));
@@ -106,9 +98,70 @@ function transferControl(caller) {
 async function act(caller, verb, fields = {}) {
   const answer = await postAction(`${data.callersBase}${caller.id}/${verb}/`, fields);
   result.textContent = answer.message || L.failedAction;
-  if (answer.ok && answer.url) location.assign(answer.url);
   return answer.ok;
 }
+
+// --- The call, on this page ------------------------------------------------------------------
+
+let call = null;
+
+function callTarget(caller) {
+  // A caller added to another's call is joined in that call.
+  const id = caller.in_call_with ?? caller.id;
+  const name = queue.all().find((c) => c.id === id)?.name ?? caller.name;
+  return { id, name, socketUrl: `/ws/consultations/${id}/call/`, url: `${data.callersBase}${id}/call/` };
+}
+
+// Join answers the caller over the call's own socket (`join_call` with `answer`: one
+// message, no page, no HTTP request), with the camera and the socket the pointer's arrival
+// on the button started (call-warmup.js), or starting them now.
+function join(caller) {
+  if (call) return;
+  const target = callTarget(caller);
+  openCall(target, { warm: warmup.take(target.socketUrl), answer: true });
+  history.pushState({ call: target.id }, "", target.url);
+}
+
+const warmup = new CallWarmup();
+function warmFor(event) {
+  const id = Number(event.target.closest?.("button[data-join]")?.dataset.join);
+  const caller = id && !call ? queue.all().find((c) => c.id === id) : null;
+  if (caller) warmup.warm(callTarget(caller).socketUrl);
+}
+for (const type of ["pointerover", "focusin", "pointerdown"]) list.addEventListener(type, warmFor);
+
+// The page behind the call (the queue, the header): live, but out of the keyboard's and the
+// screen reader's way while the call covers it.
+function setBehindCall(inert) {
+  setBehind(stage, inert);
+}
+
+function openCall(target, { warm = {}, answer = false } = {}) {
+  setBehindCall(true);
+  call = new ConsultationCall({
+    target,
+    warm,
+    answer,
+    labels: L,
+    callLabels: data.callLabels,
+    callersBase: data.callersBase,
+    stage,
+    onClosed: (message) => {
+      call = null;
+      setBehindCall(false);
+      if (location.pathname !== data.dashboardUrl) history.replaceState(null, "", data.dashboardUrl);
+      result.textContent = message;
+      document.getElementById("main")?.focus();
+      render();
+    },
+  });
+  call.showQueue(queue.all());
+}
+
+// Back from the call's address: leave the call, as its Leave button would.
+window.addEventListener("popstate", () => {
+  if (call && location.pathname !== new URL(call.url, location.href).pathname) call.leave();
+});
 
 function render() {
   const needle = search.value.trim().toLowerCase();
@@ -123,6 +176,7 @@ function render() {
     return kept && kept.dataset.status === c.status ? kept : renderCard(c);
   });
   list.replaceChildren(...cards);
+  call?.showQueue(queue.all());
   empty.hidden = callers.length > 0;
   const waiting = queue.all().filter((c) => c.status === "waiting").length;
   document.title = waiting ? `${format(L.titleCount, { n: waiting })} · ${baseTitle}` : baseTitle;
@@ -208,6 +262,8 @@ document.getElementById("enable-notifications").addEventListener("click", async 
   const permission = "Notification" in window ? await Notification.requestPermission() : "denied";
   result.textContent = permission === "granted" ? L.notificationsOn : L.notificationsDenied;
 });
+
+if (data.call) openCall(data.call); // a reload in the call comes back into it
 
 document.getElementById("prefill-form").addEventListener("submit", async (event) => {
   event.preventDefault();

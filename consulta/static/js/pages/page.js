@@ -1,9 +1,7 @@
 // Small helpers every page script shares.
 
-// "%(name)s" placeholders, as in the server's translated labels.
-export function format(template, values) {
-  return String(template ?? "").replace(/%\((\w+)\)s/g, (_, key) => String(values[key] ?? ""));
-}
+// One set of DOM helpers for the page scripts and the call (call/dom.js).
+export { button, el, format } from "../call/dom.js";
 
 function csrfToken() {
   return document.querySelector("input[name=csrfmiddlewaretoken]")?.value ?? "";
@@ -22,6 +20,19 @@ export async function postAction(url, fields = {}) {
     return { ok: response.ok && answer.ok !== false, ...answer };
   } catch {
     return { ok: false };
+  }
+}
+
+// The page behind a call that covers it (call.css): live, but out of the keyboard's and the
+// screen reader's way. Everything beside the path from <body> down to `container` turns
+// inert (inert: false undoes it), except `keep`: elements on that path's levels that must stay
+// live over the call (a patient's messages from the clinic).
+export function setBehind(container, inert, { keep = [] } = {}) {
+  document.body.classList.toggle("in-call", inert);
+  for (let node = container; node !== document.body && node.parentElement; node = node.parentElement) {
+    for (const sibling of node.parentElement.children) {
+      if (sibling !== node && sibling.tagName !== "SCRIPT" && !keep.includes(sibling)) sibling.inert = inert;
+    }
   }
 }
 

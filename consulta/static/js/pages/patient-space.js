@@ -4,7 +4,7 @@ import { startCall } from "../call/call.js";
 import { getMedia, stopStream } from "../call/devices.js";
 import { CallSocket } from "../call/socket.js";
 import { loadDevices } from "./device-choice.js";
-import { format, pageData } from "./page.js";
+import { format, pageData, setBehind } from "./page.js";
 
 const data = pageData();
 const L = data.labels;
@@ -92,13 +92,18 @@ async function startTheCall() {
     speakerId: loadDevices().speakerId,
     onEnded: ({ reason }) => {
       call = null;
+      setBehind(views.call, false);
       if (reason === "removed") setState("removed"); // the server closes this socket next
     },
     onError: (code, text) => {
       statusText.textContent = text;
+      call?.view.notify(text); // the status line is under the call while it lasts
     },
     onMessage,
   });
+  // The call covers the page: what is behind it is inert until it ends, but for the clinic's
+  // messages, which float over the call (call.css) and must still be read out.
+  setBehind(views.call, true, { keep: [notices] });
 }
 
 // Also after the call ended by itself: nothing of it (tiles, chat) stays on the page.

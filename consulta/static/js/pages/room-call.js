@@ -1,11 +1,13 @@
 // A meeting room or user room, as its hosts see it (rooms/meeting_room.html lists the page
 // data and elements). The host socket opens with the page: knocks show at once, before
 // anyone enters; "Enter the room" then starts the call on that same socket.
+// In the call, which covers the page, the side panel's content (knocks, invite by link) is
+// the call's "Guests" panel, and what the page would say in #call-status the call's notice.
 import { startCall } from "../call/call.js";
 import { getMedia } from "../call/devices.js";
-import { el } from "../call/dom.js";
+import { disclosure, el, uniqueId } from "../call/dom.js";
 import { CallSocket } from "../call/socket.js";
-import { format, pageData, postAction } from "./page.js";
+import { format, pageData, postAction, setBehind } from "./page.js";
 
 const data = pageData();
 const L = data.labels;
@@ -16,8 +18,20 @@ const callView = document.getElementById("call-view");
 const closed = document.getElementById("room-closed");
 const knockList = document.getElementById("knocks");
 const noKnocks = document.getElementById("no-knocks");
+const side = document.querySelector(".call-side");
 const knocks = new Map(); // knock_id → {name, item}
 let call = null;
+let guests = null; // in the call: its "Guests" panel, {panel, count}
+
+function inCall() {
+  return Boolean(call && !call.finished);
+}
+
+// In the call the page behind is covered: its status line would say it unseen.
+function say(text) {
+  if (inCall()) call.view.notify(text ?? "");
+  else status.textContent = text ?? "";
+}
 
 // --- Knocks ----------------------------------------------------------------------------------
 
@@ -38,6 +52,9 @@ function showKnock({ knock_id: id, name }) {
   knocks.set(id, { name, item });
   knockList.append(item);
   noKnocks.hidden = true;
+  showKnockCount();
+  // The list is in a panel that may be closed: the call's notice says it at once.
+  if (inCall()) call.view.notify(format(L.knocking, { name }));
 }
 
 function resolveKnock({ knock_id: id, admitted, withdrawn }, text = null) {
@@ -46,8 +63,9 @@ function resolveKnock({ knock_id: id, admitted, withdrawn }, text = null) {
   knock.item.remove();
   knocks.delete(id);
   noKnocks.hidden = knocks.size > 0;
+  showKnockCount();
   const key = withdrawn ? "knock_withdrawn" : admitted ? "knock_admitted" : "knock_declined";
-  status.textContent = text ?? format(L[key], { name: knock.name });
+  say(text ?? format(L[key], { name: knock.name }));
 }
 
 // An answer that came too late: the knock was answered elsewhere or withdrawn.
@@ -65,7 +83,41 @@ function onMessage(message) {
 
 function onError(code, text) {
   if (code === "no_such_knock") knockGone();
-  else if (code !== "call_full") status.textContent = text ?? "";
+  else if (code !== "call_full") say(text);
+}
+
+// --- In the call: the "Guests" panel, the page behind inert ------------------------------------
+
+// The side panel's content moves into the call (the same nodes: the list, its live region,
+// the form keep working), and back to the page when the call ends.
+function openGuests(view) {
+  const panel = el("section", { class: "call-panel call-guests", id: uniqueId("call-guests"), "aria-label": L.guests });
+  panel.append(...side.childNodes);
+  const { toggle } = disclosure(L.guests, panel);
+  toggle.dataset.action = "guests";
+  const count = el("span", { class: "call-guests-count", hidden: "" });
+  toggle.append(count);
+  view.addControl(toggle);
+  view.addPanel(panel);
+  guests = { panel, count };
+  showKnockCount();
+  setBehind(callView, true);
+}
+
+function closeGuests() {
+  setBehind(callView, false);
+  if (!guests) return;
+  side.append(...guests.panel.childNodes);
+  guests = null;
+}
+
+// On the panel's button, as the chat's unread count: "Guests 2 knocking".
+function showKnockCount() {
+  if (!guests) return;
+  const n = knocks.size;
+  guests.count.hidden = n === 0;
+  // The leading space keeps the button's accessible name readable.
+  guests.count.textContent = n ? ` ${format(L.guests_knocking, { n })}` : "";
 }
 
 // --- The room --------------------------------------------------------------------------------
@@ -96,6 +148,7 @@ function enterRoom() {
     holdRoles: ["guest"], // back to the door: they knock again, and a host lets them in again
     onEnded: ({ reason }) => {
       call = null;
+      closeGuests();
       if (reason === "left") location.assign(data.leaveUrl);
       else if (reason === "call_ended" || reason === "ended") roomClosed();
       else if (reason === "call_full") {
@@ -109,6 +162,7 @@ function enterRoom() {
     onError,
     onMessage,
   });
+  openGuests(call.view);
 }
 
 const socket = new CallSocket(data.socketUrl, {
@@ -124,11 +178,10 @@ const inviteForm = document.getElementById("invite-form");
 inviteForm.addEventListener("submit", async (event) => {
   event.preventDefault();
   const answer = await postAction(data.inviteUrl, Object.fromEntries(new FormData(inviteForm)));
-  status.textContent = answer.message || L.invite_failed;
+  say(answer.message || L.invite_failed);
   if (answer.ok) {
     document.getElementById("invite-result").value = answer.url;
     inviteForm.reset();
   }
 });
 
-window.addEventListener("pagehide", () => call?.leave());

@@ -4,7 +4,7 @@
 import { startCall } from "../call/call.js";
 import { getMedia, stopStream } from "../call/devices.js";
 import { CallSocket } from "../call/socket.js";
-import { pageData } from "./page.js";
+import { pageData, setBehind } from "./page.js";
 
 const data = pageData();
 const L = data.labels;
@@ -64,6 +64,7 @@ async function admitted() {
     beforeJoin: (s) => s.send({ type: "knock", name: data.guestName }),
     onEnded: ({ reason }) => {
       call = null;
+      setBehind(views.call, false);
       if (reason === "call_ended" || reason === "left") finish("ended");
       else if (reason === "ended") finish("gone");
       else if (reason === "removed") {
@@ -83,6 +84,7 @@ async function admitted() {
     },
     onMessage,
   });
+  setBehind(views.call, true); // the call covers the page: out of the keyboard's way behind it
 }
 
 // A host put us on hold: the server took us out of the call and knocks again for us.
