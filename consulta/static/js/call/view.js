@@ -189,13 +189,18 @@ export class CallView {
     this.setLocalStream(localStream);
     this.setCallState("connecting");
     this.#arrange();
-    // The button that started the call is gone (the lobby, the waiting screen): focus moves here.
+    // The button that started the call is gone (the lobby, the waiting screen): focus moves
+    // here, at the next frame: asking whether it is visible now would force a layout while
+    // the call's first messages wait.
+    requestAnimationFrame(() => this.#takeFocus(heading));
+  }
+
+  #takeFocus(heading) {
     const active = document.activeElement;
     const lost = !active || active === document.body || (active.checkVisibility?.() === false);
-    if (!this.#inline && lost) {
-      if (!heading && !container.hasAttribute("tabindex")) container.tabIndex = -1;
-      (heading ?? container).focus({ preventScroll: true });
-    }
+    if (this.#inline || !lost || !this.#container.isConnected) return;
+    if (!heading && !this.#container.hasAttribute("tabindex")) this.#container.tabIndex = -1;
+    (heading ?? this.#container).focus({ preventScroll: true });
   }
 
   // While the screen is shared the others see it, whatever the camera button says.
@@ -420,7 +425,10 @@ export class CallView {
 
   // The grid's columns and rows for the stage's size (stage.js gridShape).
   #fit() {
-    const size = this.#size ?? { width: this.#scene.clientWidth, height: this.#scene.clientHeight };
+    // Not measured before the stage's first layout: the ResizeObserver hands the size over
+    // before the first paint, without forcing a layout while the call is being set up.
+    const size = this.#size;
+    if (!size) return;
     const { columns, rows } = gridShape(this.#tiles.size + 1, size.width, size.height);
     this.#grid.style.setProperty("--call-columns", String(columns));
     this.#grid.style.setProperty("--call-rows", String(rows));
