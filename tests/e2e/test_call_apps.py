@@ -108,6 +108,9 @@ def file_row(page: Page, name: str) -> Locator:
     return view(page).locator(".call-file", has=page.locator(".call-file-name", has_text=name))
 
 
+PHONE = {"width": 390, "height": 844}
+
+
 def draw_line(page: Page, start: tuple[float, float], end: tuple[float, float]) -> None:
     """Mouse down at `start`, through ten steps, up at `end` (normalised to the board)."""
     canvas = panel(page, "Whiteboard").get_by_role("img", name="Shared whiteboard")
@@ -141,6 +144,7 @@ def test_a_file_goes_peer_to_peer_intact_and_never_through_the_server(new_page, 
     traffic = Traffic()
     call = start_call(watched(new_page, traffic), demo, "Filed")
     patient, clinician = call.patient, call.clinician
+    patient.set_viewport_size(PHONE)  # the patient on a phone, the clinician on a laptop
     path = tmp_path / "scan-results.pdf"
     sent = a_pdf(path)
     channels_open(clinician, 1)
@@ -182,6 +186,7 @@ def test_a_file_goes_peer_to_peer_intact_and_never_through_the_server(new_page, 
 def test_a_stroke_reaches_the_other_and_a_latecomer_gets_the_board(new_page, demo) -> None:
     call = start_call(new_page, demo, "Sketchy")
     patient, clinician = call.patient, call.clinician
+    patient.set_viewport_size(PHONE)  # the patient draws on a phone's screen
     channels_open(patient, 1)
     panel(clinician, "Whiteboard")
 
