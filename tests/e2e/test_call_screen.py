@@ -294,4 +294,9 @@ def test_the_patient_and_the_clinician_get_the_whole_screen(new_page, demo) -> N
         assert_no_axe_violations(patient)
     screen_at(clinician, 1280, 800, two_person_complaints, "the clinician's call")
     assert_no_axe_violations(clinician)
+    # Every panel of the clinician's call, open over or beside the video (one at a time).
+    for name in ("Consultation", "Waiting callers", "Files", "Whiteboard", "Chat", "Participants", "Devices"):
+        control(clinician, name).click()
+        expect(control(clinician, name)).to_have_attribute("aria-expanded", "true")
+        assert_no_axe_violations(clinician)
     call.end()
