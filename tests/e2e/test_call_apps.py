@@ -17,7 +17,7 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
-from playwright.sync_api import Locator, Page, Request, WebSocket, expect
+from playwright.sync_api import Locator, Page, Request, ViewportSize, WebSocket, expect
 
 from tests.e2e.media import poll
 from tests.e2e.test_call_tools import DEADLINE_S, control, start_call, view
@@ -108,7 +108,7 @@ def file_row(page: Page, name: str) -> Locator:
     return view(page).locator(".call-file", has=page.locator(".call-file-name", has_text=name))
 
 
-PHONE = {"width": 390, "height": 844}
+PHONE: ViewportSize = {"width": 390, "height": 844}
 
 
 def draw_line(page: Page, start: tuple[float, float], end: tuple[float, float]) -> None:
