@@ -36,7 +36,8 @@ import json
 import os
 import subprocess
 import sys
-from collections.abc import Iterable, Iterator, Mapping
+import time
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import timedelta
 from functools import cache
@@ -91,6 +92,16 @@ def in_fresh_process(code: str, extra: Mapping[str, str] | None = None, drop: It
         check=True,
     )
     return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def wait_until(condition: Callable[[], bool], timeout: float, what: Callable[[], str] | str) -> None:
+    """Poll `condition` (every 50 ms) until it holds; fail after `timeout` seconds saying `what`
+    (a string, or a function that says it at the time: a process's output, say)."""
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() >= deadline:
+            raise AssertionError(f"timed out after {timeout:g} s waiting for {what() if callable(what) else what}")
+        time.sleep(0.05)  # the poll interval of a bounded wait
 
 
 @cache

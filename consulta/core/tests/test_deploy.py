@@ -10,13 +10,13 @@ import shutil
 import socket
 import subprocess
 import sys
-import time
 import urllib.request
 from pathlib import Path
 
 import pytest
 
 from consulta.calls.messages import MAX_FRAME_BYTES
+from consulta.testing import wait_until
 
 ROOT = Path(__file__).resolve().parents[3]
 DEPLOY = ROOT / "deploy"
@@ -258,16 +258,17 @@ http {{
         "/accounts/password-reset/sent/": "/accounts/password-reset/sent/ ",
     }
     try:
-        deadline = time.monotonic() + 10
-        while True:
+
+        def answers() -> bool:
             try:
                 with urllib.request.urlopen(f"http://127.0.0.1:{port}/health/", timeout=2):
-                    break
+                    return True
             except OSError:
                 output = process.stdout.read().decode() if process.poll() is not None and process.stdout else ""
                 assert process.poll() is None, f"nginx did not start:\n{output}"
-                assert time.monotonic() < deadline, "nginx did not answer within 10 s"
-                time.sleep(0.1)  # poll interval of a bounded wait
+                return False
+
+        wait_until(answers, 10, "nginx to answer")
         for path in paths:
             request = urllib.request.Request(f"http://127.0.0.1:{port}{path}", headers={"Referer": path})
             with urllib.request.urlopen(request, timeout=5) as response:  # noqa: S310 - 127.0.0.1

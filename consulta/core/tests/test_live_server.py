@@ -12,7 +12,6 @@ import re
 import secrets
 import shutil
 import tempfile
-import time
 import urllib.parse
 import urllib.request
 from collections.abc import Iterator
@@ -24,6 +23,7 @@ from websockets.sync.client import ClientConnection, connect
 from websockets.typing import Origin
 
 from consulta.calls.messages import MAX_FRAME_BYTES
+from consulta.testing import wait_until
 from tests.e2e import server as live
 
 
@@ -122,12 +122,8 @@ def test_the_access_log_keeps_no_token_and_no_query_string(server: live.LiveServ
         urllib.request.urlopen(f"{server.url}/consultation/{unknown}/", timeout=10)  # noqa: S310 - 127.0.0.1
     assert gone.value.code == 404
 
-    deadline = time.monotonic() + 10
+    wait_until(lambda: "/ws/patient/[redacted]/" in server.log_text(), 10, server.log_text)
     log = server.log_text()
-    while "/ws/patient/[redacted]/" not in log and time.monotonic() < deadline:
-        time.sleep(0.1)  # poll interval of a bounded wait for the log line
-        log = server.log_text()
-    assert "/ws/patient/[redacted]/" in log, log
     assert "/consultation/[redacted]/" in log, log
     assert "GET /wait/northside/ HTTP/1.1" in log, log
     for secret in (token, unknown, "?p="):

@@ -16,12 +16,13 @@ import socket
 import sqlite3
 import subprocess
 import sys
-import time
 import urllib.parse
 import urllib.request
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
+
+from consulta.testing import wait_until
 
 ROOT = Path(__file__).resolve().parents[3]
 HOST = "127.0.0.1"
@@ -53,10 +54,7 @@ def _python(env: dict[str, str], code: str) -> None:
 
 
 def _wait_for(condition: Callable[[], bool], timeout: float, what: str, log: Path) -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        assert time.monotonic() < deadline, f"timed out waiting for {what}; worker output:\n{log.read_text()}"
-        time.sleep(0.05)
+    wait_until(condition, timeout, lambda: f"{what}; worker output:\n{log.read_text()}")
 
 
 def _statuses(database: Path) -> list[str]:
