@@ -214,7 +214,6 @@ def dashboard_labels() -> dict[str, str]:
         "consultation": _("Consultation"),
         "consultationPanel": _("Caller and actions"),
         "messagePatient": _("Message to the patient"),
-        "sendMessage": _("Send message"),
         "inviteHeading": _("Invite someone into this call"),
         "inviteHelp": _(
             "For an interpreter or a relative: they open the link, give their name and join at once. "

@@ -41,3 +41,13 @@ export function uniqueId(prefix) {
   counter += 1;
   return `${prefix}-${counter}`;
 }
+
+// A control's own words (its text, without counters such as the chat's "2 new").
+export function ownText(node) {
+  const text = [...node.childNodes]
+    .filter((child) => child.nodeType === Node.TEXT_NODE)
+    .map((child) => child.textContent)
+    .join("")
+    .trim();
+  return text || node.textContent.trim();
+}

@@ -7,9 +7,10 @@
 // beside it (over its lower part on a phone) the one open panel, below it the controls bar.
 // A container with `data-call-heading="…"` gets a visually hidden level-one heading.
 
-import { el, uniqueId } from "./dom.js";
+import { el, ownText } from "./dom.js";
 import { icon } from "./icons.js";
 import { PictureInPicture } from "./pip.js";
+import { CallShortcuts } from "./shortcuts.js";
 import { gridShape } from "./stage.js";
 import { makeTile, showMedia, showQuality } from "./tile.js";
 
@@ -34,38 +35,6 @@ const CALL_STATES = {
   error: "error",
 };
 const FINISHED = new Set(["ended", "left", "full", "removed", "error"]);
-// Keyboard shortcuts (aria-keyshortcuts syntax), switched off in the devices panel (WCAG 2.1.4).
-const SHORTCUTS = { audio: "M", video: "V", leave: "Shift+L" };
-const SHORTCUTS_KEY = "consulta.call.shortcuts";
-// Where typing a letter is typing, not a shortcut.
-const TYPING = 'input:not([type="checkbox"], [type="radio"], [type="button"], [type="submit"], [type="reset"]), textarea, select, [contenteditable]:not([contenteditable="false"])';
-
-function shortcutsStored() {
-  try {
-    return window.localStorage.getItem(SHORTCUTS_KEY) !== "off";
-  } catch {
-    return true;
-  }
-}
-
-function storeShortcuts(on) {
-  try {
-    window.localStorage.setItem(SHORTCUTS_KEY, on ? "on" : "off");
-  } catch {
-    // Not remembered: still off for this call.
-  }
-}
-
-// A control's own words (its text, without counters such as the chat's "2 new").
-function ownText(node) {
-  const text = [...node.childNodes]
-    .filter((child) => child.nodeType === Node.TEXT_NODE)
-    .map((child) => child.textContent)
-    .join("")
-    .trim();
-  return text || node.textContent.trim();
-}
-
 // Every control of the bar: the call-button look, the icon of its data-action (prepended,
 // aria-hidden: the name stays its text) and that text as a tooltip, for when the bar shows
 // icons only (a phone).
@@ -108,10 +77,9 @@ export class CallView {
   #fitQueued = false;
   #resize = null;
   #panelWatch = null;
-  #shortcutsOn = shortcutsStored();
-  #shortcutBox = null;
+  #shortcuts;
   #listening = false;
-  #onKey = (event) => this.#shortcut(event);
+  #onKey = (event) => this.#shortcuts.handle(event);
   #onFullscreen = () => this.#fullscreenChanged();
 
   constructor({ container, labels, localStream = null, onMediaChange = () => {}, onLeave = () => {}, onPin = null }) {
@@ -169,7 +137,12 @@ export class CallView {
     this.#buttons.leave.classList.add("danger", "call-leave");
     controls.append(this.#tools, this.#buttons.leave);
     container.append(main, controls);
-    this.#showShortcuts();
+    this.#shortcuts = new CallShortcuts({
+      container,
+      buttons: { audio: this.#buttons.audio, video: this.#buttons.video, leave: this.#buttons.leave },
+      label: labels.shortcuts,
+      inline: this.#inline,
+    });
 
     this.#listen(true);
     this.#resize = new ResizeObserver((entries) => {
@@ -227,7 +200,7 @@ export class CallView {
   addPanel(node) {
     this.#panels.append(node);
     // The shortcuts' switch goes with the devices (the settings of this call screen).
-    if (node.classList?.contains("call-devices")) node.append(this.#shortcutSwitch());
+    if (node.classList?.contains("call-devices")) node.append(this.#shortcuts.switchField());
   }
 
   addTop(node) {
@@ -500,7 +473,7 @@ export class CallView {
     toggle?.focus();
   }
 
-  // --- Keyboard shortcuts and full screen ----------------------------------------------------
+  // --- Listening to the page, and full screen ---------------------------------------------------
 
   #listen(on) {
     if (on === this.#listening) return;
@@ -509,55 +482,6 @@ export class CallView {
     document[method]("keydown", this.#onKey);
     document[method]("fullscreenchange", this.#onFullscreen);
     if (!on && document.fullscreenElement === this.#container) document.exitFullscreen().catch(() => {});
-  }
-
-  #shortcut(event) {
-    if (!this.#shortcutsOn || event.defaultPrevented || event.repeat) return;
-    if (event.ctrlKey || event.metaKey || event.altKey || this.#container.hidden) return;
-    const target = event.target instanceof Element ? event.target : null;
-    if (target?.closest(TYPING) || target?.isContentEditable) return;
-    // Several call screens on one page (inline ones): the keys go to the one with the focus.
-    const screen = target?.closest(".call") ?? null;
-    if (screen ? screen !== this.#container : this.#inline) return;
-    const key = event.key.length === 1 ? event.key.toLowerCase() : "";
-    let button = null;
-    if (key === "m" && !event.shiftKey) button = this.#buttons.audio;
-    else if (key === "v" && !event.shiftKey) button = this.#buttons.video;
-    else if (key === "l" && event.shiftKey) button = this.#buttons.leave;
-    if (!button || button.disabled || button.hidden) return;
-    event.preventDefault();
-    button.click();
-  }
-
-  // aria-keyshortcuts and the tooltips say the keys while they work.
-  #showShortcuts() {
-    for (const [kind, keys] of Object.entries(SHORTCUTS)) {
-      const button = this.#buttons[kind];
-      const label = ownText(button);
-      if (this.#shortcutsOn) {
-        button.setAttribute("aria-keyshortcuts", keys);
-        button.title = `${label} (${keys})`;
-      } else {
-        button.removeAttribute("aria-keyshortcuts");
-        button.title = label;
-      }
-    }
-    if (this.#shortcutBox) this.#shortcutBox.checked = this.#shortcutsOn;
-  }
-
-  #shortcutSwitch() {
-    const field = el("div", { class: "field checkbox call-shortcuts" });
-    if (!this.#labels.shortcuts) return field;
-    const id = uniqueId("call-shortcuts");
-    const box = (this.#shortcutBox = el("input", { type: "checkbox", id }));
-    box.checked = this.#shortcutsOn;
-    box.addEventListener("change", () => {
-      this.#shortcutsOn = box.checked;
-      storeShortcuts(box.checked);
-      this.#showShortcuts();
-    });
-    field.append(box, el("label", { for: id }, this.#labels.shortcuts));
-    return field;
   }
 
   #toggleFullscreen() {

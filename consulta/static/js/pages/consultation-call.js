@@ -131,7 +131,7 @@ export class ConsultationCall {
     const input = el("input", { id, name: "text", type: "text", maxlength: "300", required: "", autocomplete: "off" });
     const field = el("div", { class: "field" });
     field.append(el("label", { for: id }, L.messagePatient), input);
-    form.append(field, el("button", { type: "submit" }, L.sendMessage));
+    form.append(field, el("button", { type: "submit" }, L.notify));
     form.addEventListener("submit", async (event) => {
       event.preventDefault();
       const answer = await postAction(this.#actionUrl("notify"), { text: input.value });
