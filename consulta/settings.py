@@ -95,6 +95,9 @@ INSTALLED_APPS = [
     "consulta.rooms",
     "consulta.consultations",
     "consulta.calls",
+    "consulta.eventlog",
+    "consulta.alerts",
+    "consulta.reports",
 ]
 
 MIDDLEWARE = [
@@ -109,6 +112,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # The person and address every event a request causes is recorded with (consulta/eventlog).
+    "consulta.eventlog.context.EventContextMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
@@ -232,6 +237,11 @@ AXES_ENABLED = env_bool("LOGIN_THROTTLING", True)
 LOGIN_RECORD_RETENTION_DAYS = env_int("LOGIN_RECORD_RETENTION_DAYS", 30)
 # ... and the rows of finished background tasks (an e-mail's subject and recipients) older than this.
 TASK_RECORD_RETENTION_DAYS = env_int("TASK_RECORD_RETENTION_DAYS", 7)
+# ... and events of the event log (the audit trail; reports read it) older than this: two years,
+# so that a year can be compared with the one before.
+EVENT_LOG_RETENTION_DAYS = env_int("EVENT_LOG_RETENTION_DAYS", 731)
+# Off only to measure what the log costs (bench/event_log_cost.py): no audit trail, no alerts then.
+EVENT_LOG_ENABLED = env_bool("EVENT_LOG_ENABLED", True)
 
 # Behind nginx (or another proxy) that ends TLS: trust its X-Forwarded-Proto, send plain-HTTP
 # visitors to HTTPS, and tell browsers to come back over HTTPS only (HSTS).
@@ -359,6 +369,23 @@ EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT", 30)
 # Attempts to send one e-mail, the first retry EMAIL_RETRY_SECONDS later, each further one twice as late.
 EMAIL_SEND_ATTEMPTS = env_int("EMAIL_SEND_ATTEMPTS", 5)
 EMAIL_RETRY_SECONDS = env_int("EMAIL_RETRY_SECONDS", 30)
+
+# --- Alerts and the worker's schedule (consulta/alerts, consulta/core/schedule.py) -----------
+# Seconds between two looks of each worker at new callers and waits past a clinic's escalation.
+ALERT_POLL_SECONDS = float(env_str("ALERT_POLL_SECONDS", "2"))
+# Text messages: "console" prints them (the demo), "http" posts them to a generic SMS gateway.
+SMS_BACKEND = env_str("SMS_BACKEND", "console")
+if SMS_BACKEND not in ("console", "http"):
+    raise ImproperlyConfigured(f"SMS_BACKEND must be console or http, not {SMS_BACKEND!r}.")
+SMS_FROM = env_str("SMS_FROM", SITE_NAME)
+SMS_GATEWAY_URL = env_str("SMS_GATEWAY_URL", "")
+SMS_GATEWAY_TOKEN = env_str("SMS_GATEWAY_TOKEN", "")
+SMS_GATEWAY_TIMEOUT = env_int("SMS_GATEWAY_TIMEOUT", 10)
+if SMS_BACKEND == "http" and not SMS_GATEWAY_URL.startswith(("https://", "http://")):
+    raise ImproperlyConfigured("SMS_BACKEND=http needs SMS_GATEWAY_URL, the gateway's https:// address.")
+# Attempts to send one text message, the first retry SMS_RETRY_SECONDS later, each further one twice as late.
+SMS_SEND_ATTEMPTS = env_int("SMS_SEND_ATTEMPTS", 5)
+SMS_RETRY_SECONDS = env_int("SMS_RETRY_SECONDS", 30)
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 

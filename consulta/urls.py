@@ -7,6 +7,9 @@ urlpatterns = [
     path("", include("consulta.organisations.urls")),
     path("", include("consulta.rooms.urls")),
     path("", include("consulta.consultations.urls")),
+    path("", include("consulta.reports.urls")),
+    path("", include("consulta.eventlog.urls")),
+    path("", include("consulta.alerts.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("django-admin/", admin.site.urls),
 ]

@@ -31,7 +31,9 @@ from consulta.calls.messages import (
     OutRemoved,
     Peer,
 )
-from consulta.calls.models import Call, Knock, Participant
+from consulta.calls.models import Call, Knock, Participant, RoomCallRecord
+from consulta.eventlog.kinds import Kind
+from consulta.eventlog.log import record
 
 MAX_PARTICIPANTS = 6
 
@@ -88,16 +90,83 @@ def _stale_before() -> datetime:
     return timezone.now() - timedelta(seconds=settings.PARTICIPANT_TIMEOUT_SECONDS)
 
 
-def _drop(participants: list[Participant]) -> None:
+def clinic_of_key(key: str) -> int | None:
+    """The clinic whose call `key` is: the consultation's, meeting room's or user room's."""
+    from consulta.consultations.models import Consultation
+    from consulta.rooms.models import MeetingRoom, UserRoom
+
+    kind, _sep, number = key.partition(":")
+    model = {"consultation": Consultation, "room": MeetingRoom, "userroom": UserRoom}.get(kind)
+    if model is None or not number.isdigit():
+        return None
+    return model.objects.filter(pk=int(number)).values_list("clinic_id", flat=True).first()  # type: ignore[attr-defined]
+
+
+def _get_call(key: str) -> Call:
+    call, _ = Call.objects.get_or_create(key=key, defaults={"clinic_id": lambda: clinic_of_key(key)})
+    return call
+
+
+def _record_participant(kind: Kind, call: Call, participant: Participant, seconds: float | None = None) -> None:
+    """A person joined or left, by role and account: never a patient's or guest's name."""
+    if call.clinic_id is None:
+        return
+    record(
+        kind,
+        clinic_id=call.clinic_id,
+        subject=call.key,
+        actor=participant.user if participant.user_id else None,
+        seconds=seconds,
+        data={"role": participant.role},
+    )
+
+
+def _drop(participants: list[Participant], *, announce: bool = True) -> None:
+    """Take these people out of their calls; the others hear `peer_left` unless the call is ending."""
+    calls: dict[int, Call] = {}
+    now = timezone.now()
     for gone in participants:
-        events.send_on_commit(events.call_group(gone.call_id), OutPeerLeft(peer_id=gone.peer_id))
+        if announce:
+            events.send_on_commit(events.call_group(gone.call_id), OutPeerLeft(peer_id=gone.peer_id))
+        if gone.call_id not in calls:
+            calls[gone.call_id] = gone.call
+        call = calls[gone.call_id]
+        _record_participant(Kind.PARTICIPANT_LEFT, call, gone, (now - gone.joined_at).total_seconds())
         gone.delete()
+    for call in calls.values():
+        if not call.participants.exists():
+            _meeting_over(call, now)
+
+
+def _meeting_over(call: Call, now: datetime) -> None:
+    """The last person left a room's call: the meeting is over, and its record is written."""
+    kind = call.key.partition(":")[0]
+    if kind not in RoomCallRecord.Kind.values or call.clinic_id is None or call.meeting_started_at is None:
+        return
+    seconds = (now - call.meeting_started_at).total_seconds()
+    RoomCallRecord.objects.create(
+        clinic_id=call.clinic_id,
+        kind=kind,
+        started_at=call.meeting_started_at,
+        ended_at=now,
+        seconds=round(seconds),
+        peak_participants=call.peak_participants,
+    )
+    record(
+        Kind.ROOM_CALL_ENDED,
+        clinic_id=call.clinic_id,
+        subject=call.key,
+        actor=None,
+        seconds=seconds,
+        data={"participants": call.peak_participants},
+    )
+    Call.objects.filter(pk=call.pk).update(meeting_started_at=None)
+    call.meeting_started_at = None
 
 
 def call_id_for_joining(key: str) -> int:
     """The call's id, creating the call if it is new: a socket joins its group before joining it."""
-    call, _ = Call.objects.get_or_create(key=key)
-    return call.pk
+    return _get_call(key).pk
 
 
 def join(
@@ -120,8 +189,7 @@ def join(
     """
     now = timezone.now()
     with transaction.atomic():
-        call, _ = Call.objects.get_or_create(key=key)
-        call = Call.objects.select_for_update().get(pk=call.pk)
+        call = Call.objects.select_for_update().get(pk=_get_call(key).pk)
         _drop(list(call.participants.filter(last_seen_at__lt=_stale_before())))
         present = list(call.participants.all())
         me = next((p for p in present if resume and p.peer_id == resume and p.principal == principal), None)
@@ -135,10 +203,8 @@ def join(
             present = [p for p in present if p not in replaced]
         if len(present) >= MAX_PARTICIPANTS:
             raise CallFull
-        if not present and call.apps_view_only:
-            # Nobody left from before: a room's call row serves meeting after meeting, each afresh.
-            call.apps_view_only = False
-            call.save(update_fields=["apps_view_only"])
+        if not present:
+            _meeting_begins(call, now)
         me = Participant.objects.create(
             call=call,
             peer_id=secrets.token_urlsafe(12),
@@ -153,8 +219,25 @@ def join(
         if len(present) + 1 > call.peak_participants:
             call.peak_participants = len(present) + 1
             call.save(update_fields=["peak_participants"])
+        _record_participant(Kind.PARTICIPANT_JOINED, call, me)
         events.send_on_commit(events.call_group(call.pk), OutPeerJoined(peer=peer(me)))
     return me, present, False
+
+
+def _meeting_begins(call: Call, now: datetime) -> None:
+    """Somebody joins an empty call. A room's call row serves meeting after meeting, each afresh:
+    its apps editable again, its peak counted from one. A consultation's call keeps its peak (a
+    patient on hold and back is the same consultation)."""
+    call.apps_view_only = False
+    call.meeting_started_at = now
+    fields = ["apps_view_only", "meeting_started_at"]
+    kind = call.key.partition(":")[0]
+    if kind in RoomCallRecord.Kind.values:
+        call.peak_participants = 0
+        fields.append("peak_participants")
+        if call.clinic_id is not None:
+            record(Kind.ROOM_CALL_STARTED, clinic_id=call.clinic_id, subject=call.key, actor=None)
+    call.save(update_fields=fields)
 
 
 def peak_participants(key: str) -> int:
@@ -215,6 +298,8 @@ def end_call(key: str) -> None:
     if call is None:
         return
     events.send_on_commit(events.call_group(call.pk), CallEnded())
+    # Each one's time in the call is recorded, and a room's meeting; `call_ended` says the rest.
+    _drop(list(call.participants.all()), announce=False)
     call.delete()
 
 
@@ -331,6 +416,9 @@ def answer_knock(key: str, knock_id: str, *, admit: bool) -> Knock:
             raise NoSuchKnock
         events.send_on_commit(events.hosts_group(key), OutKnockResolved(knock_id=knock.knock_id, admitted=admit))
         events.send_to_channel_on_commit(knock.channel_name, OutAdmitted() if admit else OutDeclined())
+        clinic_id = clinic_of_key(key)
+        if clinic_id is not None:
+            record(Kind.KNOCK_ADMITTED if admit else Kind.KNOCK_DECLINED, clinic_id=clinic_id, subject=key)
     return knock
 
 

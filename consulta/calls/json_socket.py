@@ -27,6 +27,7 @@ from consulta.calls import events
 from consulta.calls.messages import BadMessage, Heartbeat, Message, OutError, OutHeartbeat, dump, parse_incoming
 from consulta.core import ratelimit
 from consulta.core.client import client_address
+from consulta.eventlog import context as eventlog_context
 from consulta.organisations import access
 
 logger = logging.getLogger(__name__)
@@ -68,6 +69,7 @@ class JsonSocket(AsyncWebsocketConsumer):
 
     async def connect(self) -> None:
         self.language = socket_language(self.scope)
+        eventlog_context.set_for_socket(self.scope)  # whom this socket's events name, and from where
         self.last_access_check = time.monotonic()
         refusal = await ratelimit.ahit("socket_connect_address", client_address(self.scope))
         if refusal is not None:

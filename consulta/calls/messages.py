@@ -269,6 +269,11 @@ class CallerCard(Message):
     waiting_since: str  # ISO 8601, UTC
     connected: bool
     in_call_with: int | None = None
+    # Triage: the reason's code (consultations.models.UrgentReason) and its label, or None when
+    # not urgent; urgent callers sort first, the first marked first (ISO 8601, UTC).
+    urgent: str | None = None
+    urgent_label: str | None = None
+    urgent_since: str | None = None
 
 
 class OutQueueSnapshot(Message):

@@ -13,11 +13,16 @@ import secrets
 
 from django.conf import settings
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 
 class Call(models.Model):
     key = models.CharField(max_length=64, unique=True)
+    # Whose call it is, for the event log: the consultation's or room's clinic when it started.
+    clinic = models.ForeignKey("organisations.Clinic", on_delete=models.CASCADE, null=True, related_name="+")
     started_at = models.DateTimeField(auto_now_add=True)
+    # When this meeting began: a room's call row serves meeting after meeting, each from empty.
+    meeting_started_at = models.DateTimeField(null=True)
     # The most people in the call at once, for reports.
     peak_participants = models.PositiveSmallIntegerField(default=0)
     # A host made the call's apps (shared files, whiteboard) view-only for guests and patients.
@@ -56,6 +61,28 @@ class Participant(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} in {self.call_id}"
+
+
+class RoomCallRecord(models.Model):
+    """What reports need of one meeting in a meeting room or user room: times and a count, nobody's name."""
+
+    class Kind(models.TextChoices):
+        MEETING_ROOM = "room", _("Meeting room")
+        USER_ROOM = "userroom", _("User room")
+
+    clinic = models.ForeignKey("organisations.Clinic", on_delete=models.PROTECT, related_name="room_call_records")
+    kind = models.CharField(max_length=10, choices=Kind.choices)
+    started_at = models.DateTimeField()
+    ended_at = models.DateTimeField()
+    seconds = models.PositiveIntegerField()
+    peak_participants = models.PositiveSmallIntegerField()
+
+    class Meta:
+        ordering = ["-started_at"]
+        indexes = [models.Index(fields=["clinic", "started_at"]), models.Index(fields=["started_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.kind} call of {self.clinic_id} at {self.started_at:%Y-%m-%d %H:%M}"
 
 
 def new_knock_id() -> str:

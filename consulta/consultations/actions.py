@@ -26,8 +26,19 @@ from consulta.calls.messages import (
     PatientNotice,
     PatientStatus,
 )
-from consulta.consultations.models import CallInvite, Consultation, ConsultationRecord, Outcome, PrefillLink, Status
+from consulta.consultations.models import (
+    QUEUE_ORDER,
+    CallInvite,
+    Consultation,
+    ConsultationRecord,
+    Outcome,
+    PrefillLink,
+    Status,
+    UrgentReason,
+)
 from consulta.consultations.queries import card
+from consulta.eventlog.kinds import Kind
+from consulta.eventlog.log import FROM_CONTEXT, record
 from consulta.organisations.models import Clinic, new_token
 
 
@@ -57,12 +68,8 @@ def patient_status(
     area = consultation.clinic.waiting_area
     shown = area.show_queue_position and consultation.status == Status.WAITING
     if shown and position is None:
-        position = (
-            Consultation.objects.filter(
-                clinic_id=consultation.clinic_id, status=Status.WAITING, waiting_since__lt=consultation.waiting_since
-            ).count()
-            + 1
-        )
+        waiting = Consultation.objects.filter(clinic_id=consultation.clinic_id, status=Status.WAITING)
+        position = waiting.filter(consultation.ahead_of_me()).count() + 1  # urgent callers ahead count too
     estimate = None
     if shown and position:
         if call_seconds is _UNKNOWN:
@@ -85,12 +92,21 @@ def _announce_positions(clinic: Clinic) -> None:
     """Tell every waiting patient of the clinic their own, new place."""
     if not clinic.waiting_area.show_queue_position:
         return
-    waiting = Consultation.objects.filter(clinic=clinic, status=Status.WAITING).select_related("clinic__waiting_area")
+    waiting = (
+        Consultation.objects.filter(clinic=clinic, status=Status.WAITING)
+        .select_related("clinic__waiting_area")
+        .order_by(*QUEUE_ORDER)  # urgent callers first: as the dashboard shows them
+    )
     call_seconds = _typical_call_seconds(clinic.pk)  # once for all: the same for every patient of the clinic
     for position, consultation in enumerate(waiting, start=1):
         events.send_on_commit(
             events.patient_group(consultation.pk), patient_status(consultation, position, call_seconds)
         )
+
+
+def _log(kind: Kind, consultation: Consultation, **details: Any) -> None:
+    """One event of this consultation's life, named by its id: never the patient's name."""
+    record(kind, clinic_id=consultation.clinic_id, subject=f"consultation:{consultation.pk}", **details)
 
 
 def _save(consultation: Consultation, *fields: str) -> None:
@@ -111,6 +127,7 @@ def enter(clinic: Clinic, *, first_name: str, last_name: str, phone: str, answer
             waiting_since=now,
             last_seen_at=now,
         )
+        _log(Kind.CONSULTATION_ENTERED, consultation, actor=None)
         events.send_on_commit(events.queue_group(clinic.pk), OutCallerUpdated(caller=card(consultation)))
     # After the commit, not inside the transaction: reading the whole queue need not hold
     # the write lock, nor keep the new caller's card from the dashboards meanwhile.
@@ -155,9 +172,13 @@ def patients_seen(consultation_ids: set[int]) -> None:
 def join(consultation: Consultation, user: User) -> Consultation:
     """A team member answers the caller: their call starts (or resumes from hold)."""
     with transaction.atomic():
+        if consultation.answered_at is None:
+            consultation.answered_at, consultation.answered_by = timezone.now(), user
+            _log(Kind.CONSULTATION_ANSWERED, consultation, actor=user)
+        elif consultation.status == Status.ON_HOLD:
+            _log(Kind.CONSULTATION_RESUMED, consultation, actor=user)
         consultation.status = Status.IN_CALL
-        consultation.answered_at = consultation.answered_at or timezone.now()
-        _save(consultation, "status", "answered_at")
+        _save(consultation, "status", "answered_at", "answered_by")
         _announce(consultation)
         _announce_positions(consultation.clinic)
     return consultation
@@ -170,7 +191,32 @@ def hold(consultation: Consultation) -> Consultation:
         consultation.status = Status.ON_HOLD
         consultation.call_host = None
         _save(consultation, "status", "call_host")
+        _log(Kind.CONSULTATION_HELD, consultation)
         _announce(consultation)
+    return consultation
+
+
+def mark_urgent(consultation: Consultation, reason: str, user: User | None) -> Consultation:
+    """Move a caller ahead of the queue for `reason` (an UrgentReason code), or back into it with "".
+
+    A new reason for a caller already urgent keeps their place among the urgent. Everyone
+    waiting hears their own new place; nobody hears that someone else is urgent.
+    """
+    if reason and reason not in UrgentReason.values:
+        raise ValueError(f"Not an urgent reason: {reason!r}")
+    previous = consultation.urgent_reason
+    if reason == previous:
+        return consultation
+    with transaction.atomic():
+        consultation.urgent_reason = reason
+        consultation.urgent_since = (consultation.urgent_since or timezone.now()) if reason else None
+        _save(consultation, "urgent_reason", "urgent_since")
+        if reason:
+            _log(Kind.CONSULTATION_URGENT, consultation, actor=user, data={"reason": reason})
+        else:
+            _log(Kind.CONSULTATION_NOT_URGENT, consultation, actor=user, data={"previous_reason": previous})
+        events.send_on_commit(events.queue_group(consultation.clinic_id), OutCallerUpdated(caller=card(consultation)))
+        _announce_positions(consultation.clinic)
     return consultation
 
 
@@ -187,6 +233,8 @@ def transfer(consultation: Consultation, to_clinic: Clinic) -> Consultation:
         events.send_on_commit(
             events.queue_group(old_clinic.pk), OutCallerRemoved(id=consultation.pk, version=consultation.version + 1)
         )
+        # Logged before the move: the event's clinic is the one the caller leaves, `other_clinic` where they go.
+        _log(Kind.CONSULTATION_TRANSFERRED, consultation, other_clinic_id=to_clinic.pk)
         consultation.clinic = to_clinic
         consultation.status = Status.WAITING
         consultation.call_host = None
@@ -198,31 +246,44 @@ def transfer(consultation: Consultation, to_clinic: Clinic) -> Consultation:
     return consultation
 
 
-def add_to_call(consultation: Consultation, host: Consultation) -> Consultation:
-    """Bring a waiting caller into the call of another caller."""
+def add_to_call(consultation: Consultation, host: Consultation, user: User | None = None) -> Consultation:
+    """Bring a waiting caller into the call of another caller (`user`: who did, for the record)."""
     with transaction.atomic():
         consultation.status = Status.IN_CALL
         consultation.call_host = host.call_host or host
-        consultation.answered_at = consultation.answered_at or timezone.now()
-        _save(consultation, "status", "call_host", "answered_at")
+        if consultation.answered_at is None:
+            consultation.answered_at, consultation.answered_by = timezone.now(), user
+        _log(Kind.CONSULTATION_ADDED, consultation, data={"call": consultation.call_key})
+        _save(consultation, "status", "call_host", "answered_at", "answered_by")
         _announce(consultation)
         _announce_positions(consultation.clinic)
     return consultation
 
 
+_CLOSING_KIND: dict[str, Kind] = {Outcome.ENDED: Kind.CONSULTATION_ENDED, Outcome.LEFT: Kind.CONSULTATION_LEFT}
+
+
 def _close(consultation: Consultation, outcome: str) -> None:
     now = timezone.now()
     answered = consultation.answered_at
-    ConsultationRecord.objects.create(
+    saved = ConsultationRecord.objects.create(
         clinic_id=consultation.clinic_id,
         entered_at=consultation.entered_at,
         answered_at=answered,
+        answered_by_id=consultation.answered_by_id,
         ended_at=now,
         wait_seconds=int(((answered or now) - consultation.entered_at).total_seconds()),
         call_seconds=int((now - answered).total_seconds()) if answered else 0,
         max_participants=max(consultation.max_participants, calls.peak_participants(consultation.call_key)),
         outcome=outcome,
         was_transferred=consultation.was_transferred,
+    )
+    _log(
+        _CLOSING_KIND.get(outcome, Kind.CONSULTATION_EXPIRED),
+        consultation,
+        actor=None if outcome == Outcome.EXPIRED else FROM_CONTEXT,
+        seconds=saved.call_seconds,
+        data={"wait_seconds": saved.wait_seconds, "participants": saved.max_participants},
     )
     calls.remove_consultation(consultation.pk)
     events.send_on_commit(
@@ -252,14 +313,14 @@ def end(consultation: Consultation) -> None:
             _announce_positions(clinic)
 
 
-def leave(consultation: Consultation) -> None:
-    """The patient left (closed the page for good, or never came back in time)."""
+def leave(consultation: Consultation, outcome: str = Outcome.LEFT) -> None:
+    """The patient left (closed the page for good), or their connection was gone too long (EXPIRED)."""
     with transaction.atomic():
         if consultation.call_host_id is None and consultation.added.exists():
             # The call goes on for those added to it: hand it to none, end it for all.
             end(consultation)
             return
-        _close(consultation, Outcome.LEFT)
+        _close(consultation, outcome)
         _announce_positions(consultation.clinic)
 
 
@@ -273,7 +334,7 @@ def expire_stale(clinic_id: int | None = None) -> int:
         stale = stale.filter(clinic_id=clinic_id)
     count = 0
     for consultation in stale:
-        leave(consultation)
+        leave(consultation, Outcome.EXPIRED)
         count += 1
     return count
 
@@ -284,6 +345,11 @@ def configure_waiting_area(form: Any, hours: Any, fields: Any) -> None:
         form.save()
         hours.save()
         fields.save()
+        changed = list(form.changed_data)
+        changed += ["opening_hours"] if hours.has_changed() else []
+        changed += ["entry_fields"] if fields.has_changed() else []
+        if changed:
+            record(Kind.WAITING_AREA_UPDATED, clinic_id=form.instance.clinic_id, data={"changed": changed})
 
 
 def invite_to_call(consultation: Consultation, user: User) -> CallInvite:
@@ -301,15 +367,17 @@ def make_prefill_link(clinic: Clinic, user: User, *, first_name: str, last_name:
     SHA-256, so the link (and nothing else) opens the details, until it expires.
     """
     token = new_token()
-    PrefillLink.objects.create(
-        clinic=clinic,
-        token_hash=PrefillLink.hash_token(token),
-        first_name=first_name,
-        last_name=last_name,
-        phone=phone,
-        created_by=user,
-        expires_at=timezone.now() + timedelta(hours=settings.PREFILL_LINK_HOURS),
-    )
+    with transaction.atomic():  # the event with the link, or neither
+        record(Kind.PREFILL_LINK_CREATED, clinic_id=clinic.pk, actor=user)  # whose details: not in the log
+        PrefillLink.objects.create(
+            clinic=clinic,
+            token_hash=PrefillLink.hash_token(token),
+            first_name=first_name,
+            last_name=last_name,
+            phone=phone,
+            created_by=user,
+            expires_at=timezone.now() + timedelta(hours=settings.PREFILL_LINK_HOURS),
+        )
     return token
 
 

@@ -208,6 +208,12 @@ def dashboard_labels() -> dict[str, str]:
         "accessEnded": _("You no longer have access to this waiting area. Log in again, or ask your clinic admin."),
         "failedAction": _("That did not work. Try again."),
         "inCallWith": _("In a call with another caller"),
+        # Triage: a caller the team marked urgent, first in the queue (the reason's label in %(reason)s).
+        "urgentBadge": _("Urgent: %(reason)s"),
+        "markUrgent": _("Mark urgent"),
+        "notUrgent": _("Not urgent"),
+        "urgentReasonFor": _("Why is %(name)s urgent?"),
+        "urgentSubmit": _("Move to the front of the queue"),
         "phone": _("Phone number"),
         # The consultation's call, held on the dashboard (static/js/pages/consultation-call.js).
         "callWith": _("Call with %(name)s"),
@@ -235,4 +241,6 @@ def patient_labels() -> dict[str, str]:
         "statusOnHold": _("You are on hold. Your clinician will be back with you soon."),
         "position": _("You are number %(position)s in the queue."),
         "positionAndWait": _("You are number %(position)s in the queue. Estimated wait: about %(minutes)s minutes."),
+        # English and Swedish have one singular; the languages issue brings every plural rule.
+        "positionAndWaitOne": _("You are number %(position)s in the queue. Estimated wait: about a minute."),
     }

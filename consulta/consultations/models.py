@@ -82,6 +82,21 @@ class Status(models.TextChoices):
     ON_HOLD = "on_hold", _("On hold")
 
 
+class UrgentReason(models.TextChoices):
+    """Why the team moved a caller ahead of the queue: a code from this list, never free text."""
+
+    CLINICAL_CONCERN = "clinical_concern", _("Clinical concern")
+    DISTRESS = "distress", _("Patient in distress")
+    VULNERABLE = "vulnerable", _("Vulnerable patient")
+    TIME_CRITICAL = "time_critical", _("Time-critical appointment")
+    OTHER = "other", _("Other")
+
+
+# The queue's one order, wherever it is shown or counted: urgent callers first (the first
+# marked first), then everyone by their arrival. `ahead_of` counts by the same rule.
+QUEUE_ORDER = (models.F("urgent_since").asc(nulls_last=True), "waiting_since", "pk")
+
+
 class Consultation(models.Model):
     clinic = models.ForeignKey(Clinic, on_delete=models.PROTECT, related_name="consultations")
     token = models.CharField(max_length=64, unique=True, default=new_token)
@@ -98,16 +113,28 @@ class Consultation(models.Model):
     # Kept across reloads and transfers: the patient's place in the queue.
     waiting_since = models.DateTimeField()
     answered_at = models.DateTimeField(null=True, blank=True)
+    # Who answered first: the record of the consultation says who saw the patient.
+    answered_by = models.ForeignKey("accounts.User", on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
     # Set when this caller was added to another caller's call.
     call_host = models.ForeignKey("self", on_delete=models.SET_NULL, null=True, blank=True, related_name="added")
     connected = models.BooleanField(default=False)
     last_seen_at = models.DateTimeField()
     was_transferred = models.BooleanField(default=False)
     max_participants = models.PositiveSmallIntegerField(default=0)
+    # Triage: blank when not urgent. `urgent_since` is set exactly when a reason is.
+    urgent_reason = models.CharField(_("urgent because"), max_length=20, choices=UrgentReason.choices, blank=True)
+    urgent_since = models.DateTimeField(null=True, blank=True)
 
     class Meta:
-        ordering = ["waiting_since", "pk"]
+        ordering = QUEUE_ORDER
         indexes = [models.Index(fields=["clinic", "status", "waiting_since"])]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(urgent_reason="", urgent_since__isnull=True)
+                | models.Q(urgent_reason__in=UrgentReason.values, urgent_since__isnull=False),
+                name="consultation_urgent_reason_from_the_list",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.first_name} {self.last_name}"
@@ -121,10 +148,23 @@ class Consultation(models.Model):
         """The call this caller takes part in: their own, or the one they were added to."""
         return f"consultation:{self.call_host_id or self.pk}"
 
+    def ahead_of_me(self) -> models.Q:
+        """The callers before this one in the queue (QUEUE_ORDER), as a filter of its queue."""
+        arrived_before = models.Q(waiting_since__lt=self.waiting_since) | models.Q(
+            waiting_since=self.waiting_since, pk__lt=self.pk
+        )
+        if self.urgent_since is None:
+            return models.Q(urgent_since__isnull=False) | arrived_before
+        return models.Q(urgent_since__lt=self.urgent_since) | (
+            models.Q(urgent_since=self.urgent_since) & arrived_before
+        )
+
 
 class Outcome(models.TextChoices):
     ENDED = "ended", _("Ended by the clinic")
     LEFT = "left", _("Patient left")
+    # The patient's connection was gone past the grace period (a phone gone dark, a closed lid).
+    EXPIRED = "expired", _("Connection lost")
 
 
 class ConsultationRecord(models.Model):
@@ -133,6 +173,7 @@ class ConsultationRecord(models.Model):
     clinic = models.ForeignKey(Clinic, on_delete=models.PROTECT, related_name="consultation_records")
     entered_at = models.DateTimeField()
     answered_at = models.DateTimeField(null=True, blank=True)
+    answered_by = models.ForeignKey("accounts.User", on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
     ended_at = models.DateTimeField()
     wait_seconds = models.PositiveIntegerField()
     call_seconds = models.PositiveIntegerField(default=0)
@@ -142,6 +183,7 @@ class ConsultationRecord(models.Model):
 
     class Meta:
         ordering = ["-ended_at"]
+        indexes = [models.Index(fields=["clinic", "entered_at"]), models.Index(fields=["entered_at"])]
 
     def __str__(self) -> str:
         return f"{self.clinic_id} {self.ended_at:%Y-%m-%d %H:%M}"

@@ -21,7 +21,7 @@ from consulta.consultations.forms import (
     WaitingAreaForm,
 )
 from consulta.consultations.labels import call_labels, dashboard_labels
-from consulta.consultations.models import Consultation, Status
+from consulta.consultations.models import Consultation, Status, UrgentReason
 from consulta.core.people import person
 from consulta.organisations import access
 from consulta.organisations.models import Clinic
@@ -60,6 +60,7 @@ def _dashboard_page(
         "labels": dashboard_labels(),
         "callLabels": call_labels(),
         "urgentAfterMinutes": 30,
+        "urgentReasons": [[str(code), str(label)] for code, label in UrgentReason.choices],
         "call": _call_data(call) if call else None,
     }
     context = {
@@ -129,6 +130,23 @@ def notify(request: HttpRequest, slug: str, consultation_id: int) -> HttpRespons
 
 @login_required
 @require_POST
+def urgent(request: HttpRequest, slug: str, consultation_id: int) -> HttpResponse:
+    """Triage: mark a waiting caller urgent for a reason from the list, or clear it (an empty reason)."""
+    consultation, _standing = _caller(request, slug, consultation_id)
+    reason = request.POST.get("reason")
+    if reason is None or (reason and reason not in UrgentReason.values):
+        return _refused(request, _("Choose a reason from the list."))
+    if reason and consultation.status != Status.WAITING:
+        return _refused(request, _("Only a waiting caller can be marked urgent."))
+    actions.mark_urgent(consultation, reason, person(request))
+    if not reason:
+        return _done(request, _("%(name)s is no longer marked urgent.") % {"name": consultation.name})
+    label = UrgentReason(reason).label
+    return _done(request, _("%(name)s is marked urgent: %(reason)s.") % {"name": consultation.name, "reason": label})
+
+
+@login_required
+@require_POST
 def transfer(request: HttpRequest, slug: str, consultation_id: int) -> HttpResponse:
     consultation, standing = _caller(request, slug, consultation_id)
     targets = {c.slug: c for c in _transfer_targets(request, standing)}
@@ -148,7 +166,7 @@ def add_to_call(request: HttpRequest, slug: str, consultation_id: int, host_id: 
     host, _host_standing = _caller(request, slug, host_id)
     if consultation.pk == host.pk or consultation.status == Status.IN_CALL:
         return _refused(request, _("This caller is already in a call."))
-    actions.add_to_call(consultation, host)
+    actions.add_to_call(consultation, host, person(request))
     return _done(request, _("%(name)s is joining your call.") % {"name": consultation.name})
 
 

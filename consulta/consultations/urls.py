@@ -19,6 +19,7 @@ urlpatterns = [
     path("c/<slug:slug>/callers/<int:consultation_id>/hold/", team_views.hold, name="hold"),
     path("c/<slug:slug>/callers/<int:consultation_id>/notify/", team_views.notify, name="notify"),
     path("c/<slug:slug>/callers/<int:consultation_id>/transfer/", team_views.transfer, name="transfer"),
+    path("c/<slug:slug>/callers/<int:consultation_id>/urgent/", team_views.urgent, name="urgent"),
     path("c/<slug:slug>/callers/<int:consultation_id>/end/", team_views.end, name="end"),
     path("c/<slug:slug>/callers/<int:consultation_id>/invite/", team_views.invite, name="invite"),
     path(

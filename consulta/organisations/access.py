@@ -47,7 +47,14 @@ PATIENT_SESSION_KEY = "consultations"
 
 # What a person may do in an organisation or clinic: the names of the properties below, so
 # that a misspelt capability fails mypy rather than a request.
-OrganisationCapability = Literal["can_see_organisation", "can_create_clinics", "can_see_people", "can_manage_roles"]
+OrganisationCapability = Literal[
+    "can_see_organisation",
+    "can_create_clinics",
+    "can_see_people",
+    "can_manage_roles",
+    "can_see_reports",
+    "can_see_audit",
+]
 ClinicCapability = Literal[
     "can_enter",
     "can_use_meeting_rooms",
@@ -55,6 +62,8 @@ ClinicCapability = Literal[
     "can_manage_team",
     "can_add_team_members",
     "can_transfer_callers",
+    "can_see_reports",
+    "can_see_audit",
 ]
 
 
@@ -77,6 +86,16 @@ class OrganisationAccess:
 
     @property
     def can_see_people(self) -> bool:
+        return self.role == OrganisationRole.ADMIN
+
+    @property
+    def can_see_reports(self) -> bool:
+        """The organisation's reports, for all its clinics."""
+        return self.role is not None
+
+    @property
+    def can_see_audit(self) -> bool:
+        """The whole organisation's audit trail."""
         return self.role == OrganisationRole.ADMIN
 
     @property
@@ -149,6 +168,16 @@ class ClinicAccess:
     @property
     def can_transfer_callers(self) -> bool:
         return self.can_enter or self.is_service_referrer
+
+    @property
+    def can_see_reports(self) -> bool:
+        """This clinic's reports: its admin, and every organisation role (reporters included)."""
+        return self.clinic_role == ClinicRole.ADMIN or self.organisation_role is not None
+
+    @property
+    def can_see_audit(self) -> bool:
+        """This clinic's audit trail: its admin and the organisation's admins."""
+        return self.clinic_role == ClinicRole.ADMIN or self.organisation_role == OrganisationRole.ADMIN
 
     def require(self, capability: ClinicCapability) -> ClinicAccess:
         if not getattr(self, capability):

@@ -16,7 +16,10 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from consulta.accounts.models import User
+from consulta.alerts.models import AlertPreference
 from consulta.core.tasks import enqueue_email
+from consulta.eventlog.kinds import Kind
+from consulta.eventlog.log import record
 from consulta.organisations.models import (
     Clinic,
     ClinicMembership,
@@ -36,14 +39,33 @@ class ActionError(Exception):
 def create_clinic(organisation: Organisation, *, name: str, slug: str, time_zone: str = "") -> Clinic:
     # Clinic.save creates the clinic's one waiting area in the same transaction.
     with transaction.atomic():
-        return Clinic.objects.create(organisation=organisation, name=name, slug=slug, time_zone=time_zone)
+        clinic = Clinic.objects.create(organisation=organisation, name=name, slug=slug, time_zone=time_zone)
+        record(Kind.CLINIC_CREATED, clinic_id=clinic.pk, data={"name": name})
+        return clinic
 
 
 def update_clinic(clinic: Clinic, *, name: str, time_zone: str) -> Clinic:
-    clinic.name = name
-    clinic.time_zone = time_zone
-    clinic.save(update_fields=["name", "time_zone"])
+    with transaction.atomic():
+        # Compared with the saved row, not `clinic`: a settings form has already put the new values on it.
+        saved = Clinic.objects.select_for_update().only("name", "time_zone").get(pk=clinic.pk)
+        changed = [f for f, value in (("name", name), ("time_zone", time_zone)) if getattr(saved, f) != value]
+        clinic.name = name
+        clinic.time_zone = time_zone
+        clinic.save(update_fields=["name", "time_zone"])
+        if changed:
+            record(Kind.CLINIC_UPDATED, clinic_id=clinic.pk, data={"changed": changed})
     return clinic
+
+
+def _log_invitation(kind: Kind, invitation: Invitation) -> None:
+    record(
+        kind,
+        clinic_id=invitation.clinic_id,
+        organisation_id=invitation.organisation_id,
+        subject=f"invitation:{invitation.pk}",
+        target_label=invitation.email,
+        data={"role": invitation.clinic_role or invitation.organisation_role},
+    )
 
 
 def find_user(email: str) -> User | None:
@@ -76,6 +98,7 @@ def invite_to_clinic(
             is_service_referrer=is_service_referrer,
             invited_by=invited_by,
         )
+        _log_invitation(Kind.INVITATION_SENT, invitation)
         transaction.on_commit(lambda: send_invitation(invitation))
         return invitation
 
@@ -84,6 +107,18 @@ def change_clinic_role(membership: ClinicMembership, *, role: str, is_service_re
     with transaction.atomic():
         if membership.role == ClinicRole.ADMIN and role != ClinicRole.ADMIN:
             _ensure_another_clinic_admin(membership)
+        if (membership.role, membership.is_service_referrer) != (role, is_service_referrer):
+            record(
+                Kind.ROLE_CHANGED,
+                clinic_id=membership.clinic_id,
+                subject=f"membership:{membership.pk}",
+                target=membership.user,
+                data={
+                    "from": membership.role,
+                    "to": role,
+                    "service_referrer": [membership.is_service_referrer, is_service_referrer],
+                },
+            )
         membership.role = role
         membership.is_service_referrer = is_service_referrer
         membership.save(update_fields=["role", "is_service_referrer"])
@@ -94,8 +129,21 @@ def remove_from_clinic(membership: ClinicMembership) -> None:
     with transaction.atomic():
         if membership.role == ClinicRole.ADMIN:
             _ensure_another_clinic_admin(membership)
-        # Their user room goes with them: only its owner could use it.
-        membership.clinic.user_rooms.filter(owner_id=membership.user_id).delete()
+        # Their user room goes with them, closed as any disabled room is (its call ended, its
+        # knocking guests turned away, logged): only its owner could use it.
+        from consulta.rooms import actions as rooms  # rooms.actions imports this module
+
+        for room in membership.clinic.user_rooms.filter(owner_id=membership.user_id):
+            rooms.disable_user_room(room)
+        # Their alert settings for the clinic (a phone number among them) go too.
+        AlertPreference.objects.filter(clinic_id=membership.clinic_id, user_id=membership.user_id).delete()
+        record(
+            Kind.MEMBER_REMOVED,
+            clinic_id=membership.clinic_id,
+            subject=f"membership:{membership.pk}",
+            target=membership.user,
+            data={"role": membership.role},
+        )
         membership.delete()
 
 
@@ -125,6 +173,7 @@ def invite_to_organisation(organisation: Organisation, *, email: str, role: str,
         invitation = Invitation.objects.create(
             organisation=organisation, email=email, organisation_role=role, invited_by=invited_by
         )
+        _log_invitation(Kind.INVITATION_SENT, invitation)
         transaction.on_commit(lambda: send_invitation(invitation))
         return invitation
 
@@ -139,6 +188,13 @@ def remove_from_organisation(membership: OrganisationMembership) -> None:
             )
             if not others.exists():
                 raise ActionError(_("An organisation must keep at least one organisation admin."))
+        record(
+            Kind.ORGANISATION_ROLE_REMOVED,
+            organisation_id=membership.organisation_id,
+            subject=f"organisation_membership:{membership.pk}",
+            target=membership.user,
+            data={"role": membership.role},
+        )
         membership.delete()
 
 
@@ -165,18 +221,22 @@ def resend_invitation(invitation: Invitation) -> Invitation:
     """Send again, valid for another full period from now."""
     if invitation.accepted_at or invitation.withdrawn_at:
         raise ActionError(_("This invitation has already been accepted or withdrawn."))
-    invitation.sent_at = timezone.now()
-    invitation.expires_at = invitation_expiry()
-    invitation.save(update_fields=["sent_at", "expires_at"])
-    transaction.on_commit(lambda: send_invitation(invitation))
+    with transaction.atomic():
+        invitation.sent_at = timezone.now()
+        invitation.expires_at = invitation_expiry()
+        invitation.save(update_fields=["sent_at", "expires_at"])
+        _log_invitation(Kind.INVITATION_RESENT, invitation)
+        transaction.on_commit(lambda: send_invitation(invitation))
     return invitation
 
 
 def withdraw_invitation(invitation: Invitation) -> None:
     if invitation.accepted_at:
         raise ActionError(_("This invitation has already been accepted."))
-    invitation.withdrawn_at = timezone.now()
-    invitation.save(update_fields=["withdrawn_at"])
+    with transaction.atomic():
+        invitation.withdrawn_at = timezone.now()
+        invitation.save(update_fields=["withdrawn_at"])
+        _log_invitation(Kind.INVITATION_WITHDRAWN, invitation)
 
 
 def accept_invitation(invitation: Invitation, user: User) -> None:
@@ -197,6 +257,15 @@ def accept_invitation(invitation: Invitation, user: User) -> None:
             )
         invitation.accepted_at = timezone.now()
         invitation.save(update_fields=["accepted_at"])
+        record(
+            Kind.INVITATION_ACCEPTED,
+            clinic_id=invitation.clinic_id,
+            organisation_id=invitation.organisation_id,
+            subject=f"invitation:{invitation.pk}",
+            actor=user,
+            target=user,
+            data={"role": invitation.clinic_role or invitation.organisation_role},
+        )
 
 
 def create_account_from_invitation(invitation: Invitation, *, first_name: str, last_name: str, password: str) -> User:

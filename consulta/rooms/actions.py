@@ -20,6 +20,8 @@ from consulta.calls import actions as calls
 from consulta.calls import events
 from consulta.calls.models import Knock
 from consulta.core.tasks import enqueue_email
+from consulta.eventlog.kinds import Kind
+from consulta.eventlog.log import record
 from consulta.organisations.actions import ActionError
 from consulta.organisations.models import Clinic, ClinicMembership
 from consulta.rooms.models import GuestLink, MeetingRoom, UserRoom
@@ -32,10 +34,16 @@ def _name_taken() -> ActionError:
     return ActionError(_("This clinic already has a meeting room with that name."))
 
 
+def _log_room(kind: Kind, room: MeetingRoom | UserRoom, **details: object) -> None:
+    record(kind, clinic_id=room.clinic_id, subject=room.call_key, **details)  # type: ignore[arg-type]
+
+
 def create_meeting_room(clinic: Clinic, *, name: str, created_by: User) -> MeetingRoom:
     try:
         with transaction.atomic():
-            return MeetingRoom.objects.create(clinic=clinic, name=name.strip(), created_by=created_by)
+            room = MeetingRoom.objects.create(clinic=clinic, name=name.strip(), created_by=created_by)
+            _log_room(Kind.MEETING_ROOM_CREATED, room, data={"name": room.name})
+            return room
     except IntegrityError:
         raise _name_taken() from None
 
@@ -45,6 +53,8 @@ def rename_meeting_room(room: MeetingRoom, *, name: str) -> MeetingRoom:
     try:
         with transaction.atomic():
             room.save(update_fields=["name"])
+            if room.name != old_name:
+                _log_room(Kind.MEETING_ROOM_RENAMED, room, data={"from": old_name, "to": room.name})
     except IntegrityError:
         room.name = old_name  # the page shown next must not call the room by the refused name
         raise _name_taken() from None
@@ -65,19 +75,24 @@ def delete_meeting_room(room: MeetingRoom) -> None:
     # Its guest links go with it (CASCADE): they pointed nowhere else.
     with transaction.atomic():
         _close_room(room)
+        _log_room(Kind.MEETING_ROOM_DELETED, room, data={"name": room.name})
         room.delete()
 
 
 def enable_user_room(membership: ClinicMembership, *, enabled_by: User) -> UserRoom:
-    room, _created = UserRoom.objects.get_or_create(
-        clinic_id=membership.clinic_id, owner_id=membership.user_id, defaults={"enabled_by": enabled_by}
-    )
+    with transaction.atomic():
+        room, created = UserRoom.objects.get_or_create(
+            clinic_id=membership.clinic_id, owner_id=membership.user_id, defaults={"enabled_by": enabled_by}
+        )
+        if created:
+            _log_room(Kind.USER_ROOM_ENABLED, room, target=membership.user)
     return room
 
 
 def disable_user_room(room: UserRoom) -> None:
     with transaction.atomic():
         _close_room(room)
+        _log_room(Kind.USER_ROOM_DISABLED, room, target=room.owner)
         room.delete()
 
 
@@ -92,9 +107,14 @@ def create_guest_link(
     if expires_at <= timezone.now():
         raise ActionError(_("Choose an expiry in the future."))
     fields = {"label": label, "expires_at": expires_at, "created_by": created_by, "admit_on_arrival": admit_on_arrival}
-    if isinstance(room, MeetingRoom):
-        return GuestLink.objects.create(meeting_room=room, **fields)
-    return GuestLink.objects.create(user_room=room, **fields)
+    with transaction.atomic():
+        if isinstance(room, MeetingRoom):
+            link = GuestLink.objects.create(meeting_room=room, **fields)
+        else:
+            link = GuestLink.objects.create(user_room=room, **fields)
+        # Not the label: it may name the guest.
+        _log_room(Kind.GUEST_LINK_CREATED, room, data={"link": link.pk, "expires_at": expires_at.isoformat()})
+    return link
 
 
 def invite_into_call(room: MeetingRoom | UserRoom, *, invited_by: User, email: str = "") -> GuestLink:
@@ -161,8 +181,11 @@ def knock(
 
 
 def revoke_guest_link(link: GuestLink) -> None:
-    if link.revoked_at is None:
+    if link.revoked_at is not None:
+        return
+    with transaction.atomic():
         link.revoked_at = timezone.now()
         link.save(update_fields=["revoked_at"])
+        _log_room(Kind.GUEST_LINK_REVOKED, link.room, data={"link": link.pk})
         # Guests who came in by it leave now, on every worker, not when they next knock.
         events.recheck_on_commit(events.guest_link_group(link.pk))

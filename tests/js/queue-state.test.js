@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 
-import { QueueState } from "../../consulta/static/js/pages/queue-state.js";
+import { QueueState, isUrgent } from "../../consulta/static/js/pages/queue-state.js";
 
 const card = (id, version, waiting_since = "2024-05-01T10:00:00Z", extra = {}) => ({ id, version, waiting_since, ...extra });
 
@@ -14,6 +14,47 @@ test("sorted: longest waiting first, ties by id; newestFirst reverses", () => {
   ]);
   assert.deepEqual(queue.sorted().map((c) => c.id), [1, 2, 3]);
   assert.deepEqual(queue.sorted(true).map((c) => c.id), [3, 2, 1]);
+});
+
+const urgent = (id, version, waiting_since, urgent_since, reason = "distress") =>
+  card(id, version, waiting_since, { urgent: reason, urgent_since });
+
+test("sorted: urgent callers first, the first marked first, then the rest by arrival", () => {
+  const queue = new QueueState();
+  queue.replace([
+    card(1, 1, "2024-05-01T10:00:00Z"),
+    urgent(2, 2, "2024-05-01T10:20:00Z", "2024-05-01T10:31:00Z"),
+    card(3, 1, "2024-05-01T10:05:00Z"),
+    urgent(4, 2, "2024-05-01T10:25:00Z", "2024-05-01T10:30:00Z", "other"),
+    card(5, 1, "2024-05-01T10:10:00Z", { urgent: null, urgent_since: null }),
+  ]);
+  assert.deepEqual(queue.sorted().map((c) => c.id), [4, 2, 1, 3, 5]);
+  // "Newest first" turns the rest around; the urgent stay first, in their order.
+  assert.deepEqual(queue.sorted(true).map((c) => c.id), [4, 2, 5, 3, 1]);
+});
+
+test("sorted: marked at the same moment, the longer waiting goes first", () => {
+  const queue = new QueueState();
+  queue.replace([urgent(7, 2, "2024-05-01T10:10:00Z", "2024-05-01T10:30:00Z"), urgent(8, 2, "2024-05-01T10:00:00Z", "2024-05-01T10:30:00Z")]);
+  assert.deepEqual(queue.sorted().map((c) => c.id), [8, 7]);
+});
+
+test("an urgency event moves the card first; clearing it puts the card back at its place", () => {
+  const queue = new QueueState();
+  queue.replace([card(1, 1, "2024-05-01T10:00:00Z"), card(2, 1, "2024-05-01T10:05:00Z")]);
+  assert.equal(queue.apply(urgent(2, 2, "2024-05-01T10:05:00Z", "2024-05-01T10:30:00Z")), true);
+  assert.deepEqual(queue.sorted().map((c) => c.id), [2, 1]);
+  assert.equal(queue.apply(card(2, 3, "2024-05-01T10:05:00Z", { urgent: null, urgent_since: null })), true);
+  assert.deepEqual(queue.sorted().map((c) => c.id), [1, 2]);
+  // A late copy of the urgent card changes nothing: the version decides.
+  assert.equal(queue.apply(urgent(2, 2, "2024-05-01T10:05:00Z", "2024-05-01T10:30:00Z")), false);
+  assert.deepEqual(queue.sorted().map((c) => c.id), [1, 2]);
+});
+
+test("isUrgent: a reason code makes a caller urgent; null, empty or none does not", () => {
+  assert.equal(isUrgent({ urgent: "clinical_concern" }), true);
+  for (const value of [null, "", undefined]) assert.equal(isUrgent({ urgent: value }), false);
+  assert.equal(isUrgent({}), false);
 });
 
 test("apply: a newer version replaces the card, an equal or older one changes nothing", () => {

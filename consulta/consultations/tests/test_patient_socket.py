@@ -201,11 +201,13 @@ async def test_the_end_closes_the_space_and_keeps_only_an_anonymous_record(
 
     record = await run(ConsultationRecord.objects.get)()
     # Times and counts only: a new field here must be checked for personal data first.
+    # `answered_by` is the clinician's account (who saw the patient), never the patient.
     assert {f.name for f in ConsultationRecord._meta.get_fields()} == {
         "id",
         "clinic",
         "entered_at",
         "answered_at",
+        "answered_by",
         "ended_at",
         "wait_seconds",
         "call_seconds",

@@ -43,6 +43,9 @@ def _card(consultation: Consultation, **changes: object) -> Frame:
         "waiting_since": consultation.waiting_since.isoformat(),
         "connected": consultation.connected,
         "in_call_with": None,
+        "urgent": None,
+        "urgent_label": None,
+        "urgent_since": None,
         **changes,
     }
 
@@ -257,7 +260,7 @@ def test_expire_stale_removes_only_callers_gone_past_the_grace(world: World, ast
 
     assert not Consultation.objects.filter(pk=astrid.pk).exists()
     record = ConsultationRecord.objects.get()
-    assert (record.outcome, record.clinic_id) == (Outcome.LEFT, world.clinic_a.pk)
+    assert (record.outcome, record.clinic_id) == (Outcome.EXPIRED, world.clinic_a.pk)
     stayed = Consultation.objects.get(pk=bertil.pk)
     assert stayed.waiting_since == bertil.waiting_since
     assert stayed.status == "waiting"
@@ -276,4 +279,4 @@ async def test_a_dashboard_sweeps_out_stale_callers_when_it_subscribes(
     # Joined to the group before the sweep: the removal follows the snapshot, harmlessly.
     assert [(f["type"], f["id"]) for f in await collect(dashboard)] == [("caller_removed", astrid.pk)]
     record = await run(ConsultationRecord.objects.get)()
-    assert record.outcome == Outcome.LEFT
+    assert record.outcome == Outcome.EXPIRED

@@ -231,6 +231,10 @@ def _notice(w: World) -> dict[str, str]:
     return {"text": "Back in five minutes."}
 
 
+def _urgent(w: World) -> dict[str, str]:
+    return {"reason": "clinical_concern"}
+
+
 def _to_birch(w: World) -> dict[str, str]:
     # Organisation admins and coordinators may send callers to clinic B; clinic A's team may
     # not (no place there), and is answered with a redirect saying so: past the access check either way.
@@ -247,6 +251,14 @@ def _same_role(w: World) -> dict[str, str]:
 
 def _link_form(w: World) -> dict[str, str]:
     return {"label": "Matrix guest", "valid_days": "7"}
+
+
+def _own_alerts(w: World) -> dict[str, str]:
+    return {"new_caller_email": "on", "phone": ""}
+
+
+def _escalation(w: World) -> dict[str, str]:
+    return {"escalation-team_after_minutes": "5", "escalation-admin_after_minutes": "15"}
 
 
 L, D = LOGIN, DONE
@@ -360,6 +372,53 @@ TABLE: list[Row] = [
     post("consultations:add_to_call",                       _add_a,          (D,   D,   404, D,   D,   D,   404, L)),
     post("consultations:add_to_call",                       _add_under_b,    (404, 404, 404, 404, 404, 404, 404, L),
         variant=B),
+    # --- Reports (consulta/reports): organisation admins, coordinators, reporters; clinic admins for their clinic.
+    get("reports:organisation",                             _org,            (200, 200, 200, 403, 403, 403, 404, L)),
+    get("reports:export_organisation",                      lambda w: [w.organisation.slug, "csv"],
+        (200, 200, 200, 403, 403, 403, 404, L), variant="csv"),
+    get("reports:export_organisation",                      lambda w: [w.organisation.slug, "xlsx"],
+        (200, 200, 200, 403, 403, 403, 404, L), variant="xlsx"),
+    get("reports:clinic",                                   _a,              (200, 200, 200, 200, 403, 403, 404, L)),
+    get("reports:clinic",                                   _b,              (200, 200, 200, 404, 404, 404, 404, L),
+        variant=B),
+    get("reports:export_clinic",                            lambda w: [w.clinic_a.slug, "csv"],
+        (200, 200, 200, 200, 403, 403, 404, L), variant="csv"),
+    get("reports:export_clinic",                            lambda w: [w.clinic_a.slug, "xlsx"],
+        (200, 200, 200, 200, 403, 403, 404, L), variant="xlsx"),
+    get("reports:export_clinic",                            lambda w: [w.clinic_b.slug, "csv"],
+        (200, 200, 200, 404, 404, 404, 404, L), variant=f"{B}, csv"),
+    # --- end of reports rows
+    # --- Audit trail (consulta/eventlog): organisation admins for all, clinic admins for their clinic.
+    get("eventlog:organisation_audit",                      _org,            (200, 403, 403, 403, 403, 403, 404, L)),
+    get("eventlog:organisation_audit_csv",                  _org,            (200, 403, 403, 403, 403, 403, 404, L)),
+    get("eventlog:clinic_audit",                            _a,              (200, 403, 403, 200, 403, 403, 404, L)),
+    get("eventlog:clinic_audit",                            _b,              (200, 403, 403, 404, 404, 404, 404, L),
+        variant=B),
+    get("eventlog:clinic_audit_csv",                        _a,              (200, 403, 403, 200, 403, 403, 404, L)),
+    get("eventlog:clinic_audit_csv",                        _b,              (200, 403, 403, 404, 404, 404, 404, L),
+        variant=B),
+    # --- end of audit rows
+    # --- Alerts (consulta/alerts): each person their own; a clinic's escalation by who configures it.
+    get("alerts:settings",                                  _a,              (200, 200, 403, 200, 200, 200, 404, L)),
+    get("alerts:settings",                                  _b,              (200, 200, 403, 404, 404, 404, 404, L),
+        variant=B),
+    # Each person's own alerts, set on the same page (so not POST-only).
+    post("alerts:settings",                                 _a,              (D,   D,   403, D,   D,   D,   404, L),
+        data=_own_alerts, post_only=False, variant="saving"),
+    post("alerts:settings",                                 _b,              (D,   D,   403, 404, 404, 404, 404, L),
+        data=_own_alerts, post_only=False, variant=f"saving, {B}"),
+    post("alerts:escalation",                               _a,              (D,   D,   403, D,   403, 403, 404, L),
+        data=_escalation),
+    post("alerts:escalation",                               _b,              (D,   D,   403, 404, 404, 404, 404, L),
+        data=_escalation, variant=B),
+    # --- end of alerts rows
+    # --- Triage (consultations): marking a waiting caller urgent.
+    # Whoever may use the waiting area, as for hold (access.consultation_for); under clinic B's slug, nobody.
+    post("consultations:urgent",                            _caller_a,       (D,   D,   404, D,   D,   D,   404, L),
+        data=_urgent),
+    post("consultations:urgent",                            _caller_under_b, (404, 404, 404, 404, 404, 404, 404, L),
+        data=_urgent, variant=B),
+    # --- end of triage rows
     # --- Public by design (see PUBLIC): a token or a slug is the key, and a wrong one opens nothing.
     get("consultations:entry",                              _a,              (200, 200, 200, 200, 200, 200, 200, 200)),
     get("consultations:entry",                              _wrong_slug,     (404, 404, 404, 404, 404, 404, 404, 404),
@@ -527,7 +586,8 @@ def test_permission(world: World, row: Row, person: str) -> None:
     else:
         assert response.status_code == expected, response
 
-    body = response.content.decode()
+    # A download streams its body (the audit trail's CSV, say): read it whole all the same.
+    body = response.getvalue().decode(errors="replace")
     if expected == 404 or (person == "outsider" and not row.public):
         for name in NAMES_NOT_TO_REVEAL:
             assert name not in body, f"{name!r} revealed to {person} by {row.id}"

@@ -1,4 +1,5 @@
-"""Delete what has served its time. Run it hourly: deploy/consulta-cleanup.timer, docs/deployment.md.
+"""Delete what has served its time. The worker's schedule runs it hourly (consulta/core/schedule.py;
+the systemd timer deploy/consulta-cleanup.timer is optional), or run it by hand.
 
 - expired sessions (Django's `clearsessions`: the session engine's `clear_expired()`);
 - login records older than `LOGIN_RECORD_RETENTION_DAYS`: django-axes' failed-login
@@ -9,8 +10,9 @@
 - one-click links (a known patient's name and phone) and call invitations past expiry;
 - callers whose connection has been gone past the grace period, marked as left
   (`expire_waiting`'s work, which has its own minutely job: here it is the safety net,
-  so no patient's details outlive a missing cron line by more than an hour);
-- the rows of background tasks finished more than `TASK_RECORD_RETENTION_DAYS` ago.
+  so no patient's details outlive a missed minutely run by more than an hour);
+- the rows of background tasks finished more than `TASK_RECORD_RETENTION_DAYS` ago;
+- events of the event log older than `EVENT_LOG_RETENTION_DAYS` (the audit trail's retention).
 
 Each step prints how many rows went. Running it twice in a row deletes nothing the second time.
 """
@@ -29,6 +31,7 @@ from django.utils import timezone
 
 from consulta.consultations import actions as consultations
 from consulta.core.tasks import prune_finished_tasks
+from consulta.eventlog.log import delete_expired as delete_expired_events
 
 
 def clear_expired_sessions() -> int | None:
@@ -80,3 +83,5 @@ class Command(BaseCommand):
         self.stdout.write(
             f"{tasks} finished background task(s) older than {settings.TASK_RECORD_RETENTION_DAYS} day(s) deleted."
         )
+        events = delete_expired_events()
+        self.stdout.write(f"{events} event(s) older than {settings.EVENT_LOG_RETENTION_DAYS} day(s) deleted.")

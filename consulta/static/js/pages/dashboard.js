@@ -6,7 +6,7 @@
 import { CallSocket } from "../call/socket.js";
 import { CallWarmup } from "./call-warmup.js";
 import { ConsultationCall } from "./consultation-call.js";
-import { QueueState } from "./queue-state.js";
+import { QueueState, isUrgent } from "./queue-state.js";
 import { button, el, format, pageData, postAction, setBehind } from "./page.js";
 
 const data = pageData();
@@ -20,6 +20,8 @@ const sort = document.getElementById("caller-sort");
 const stage = document.getElementById("call-stage");
 const baseTitle = document.title;
 const URGENT_MS = data.urgentAfterMinutes * 60_000;
+// Triage reasons, [code, label] in this page's language (a card's own label is the sender's).
+const URGENT_REASONS = new Map(data.urgentReasons ?? []);
 
 const queue = new QueueState();
 let primed = false; // the first snapshot is not "new callers"
@@ -31,12 +33,21 @@ function waitedText(since) {
 
 const STATUS_LABEL = { waiting: "waiting", in_call: "inCall", on_hold: "onHold" };
 
+function urgentLabel(caller) {
+  return URGENT_REASONS.get(caller.urgent) ?? caller.urgent_label ?? caller.urgent;
+}
+
 function renderCard(caller) {
-  const li = el("li", { class: "caller", "data-id": caller.id, "data-status": caller.status });
+  const li = el("li", { class: "caller", "data-id": caller.id, "data-status": caller.status, "data-urgent": caller.urgent ?? "" });
+  // "urgent": waiting long (the clock's); "marked-urgent": triaged by the team, with its reason.
   const urgent = caller.status === "waiting" && Date.now() - Date.parse(caller.waiting_since) > URGENT_MS;
   if (urgent) li.classList.add("urgent");
   const head = el("div", { class: "caller-head" });
   head.append(el("h2", { class: "caller-name" }, caller.name), el("span", { class: "caller-status" }, L[STATUS_LABEL[caller.status]]));
+  if (isUrgent(caller)) {
+    li.classList.add("marked-urgent");
+    head.append(el("strong", { class: "urgent-badge" }, format(L.urgentBadge, { reason: urgentLabel(caller) })));
+  }
   li.append(head);
   li.append(el("p", { class: "caller-wait", "data-since": caller.waiting_since }, waitedText(caller.waiting_since)));
   if (!caller.connected) li.append(el("p", { class: "caller-offline" }, L.offline));
@@ -55,6 +66,16 @@ function actions(caller) {
   const joinLabel = caller.status === "on_hold" ? L.resume : L.join;
   bar.append(button(joinLabel, () => join(caller), { class: "primary", "data-join": String(caller.id) }));
   bar.append(button(L.notify, () => toggleNotify(caller, bar)));
+  if (isUrgent(caller)) {
+    bar.append(button(L.notUrgent, () => markUrgent(caller, ""), { "data-urgent-action": "clear" }));
+  } else if (caller.status === "waiting" && URGENT_REASONS.size) {
+    const opener = button(L.markUrgent, () => toggleUrgent(caller, bar, opener), {
+      "data-urgent-action": "mark",
+      "aria-expanded": "false",
+      "aria-controls": `urgent-form-${caller.id}`,
+    });
+    bar.append(opener);
+  }
   if (caller.status === "in_call") bar.append(button(L.hold, () => act(caller, "hold")));
   if (data.transferTargets.length) bar.append(transferControl(caller));
   bar.append(
@@ -80,6 +101,58 @@ function toggleNotify(caller, bar) {
   });
   bar.append(form);
   input.focus();
+}
+
+// "Mark urgent" opens a small form: a labelled list of reasons (codes, never free text) and a
+// submit; Escape or Cancel closes it and gives the focus back to the button that opened it.
+function toggleUrgent(caller, bar, opener) {
+  const existing = bar.querySelector("form.urgent-form");
+  if (existing) return closeUrgent(existing, opener);
+  const form = el("form", { class: "urgent-form inline", id: `urgent-form-${caller.id}` });
+  const id = `urgent-reason-${caller.id}`;
+  const select = el("select", { id, name: "reason", required: "" });
+  for (const [code, label] of URGENT_REASONS) select.append(el("option", { value: code }, label));
+  const cancel = button(L.cancel, () => closeUrgent(form, opener));
+  form.append(el("label", { for: id }, format(L.urgentReasonFor, { name: caller.name })), select, el("button", { type: "submit" }, L.urgentSubmit), cancel);
+  form.addEventListener("submit", (event) => {
+    event.preventDefault();
+    markUrgent(caller, select.value);
+  });
+  form.addEventListener("keydown", (event) => {
+    if (event.key === "Escape") closeUrgent(form, opener);
+  });
+  opener.setAttribute("aria-expanded", "true");
+  opener.after(form);
+  select.focus();
+}
+
+function closeUrgent(form, opener) {
+  form.remove();
+  opener.setAttribute("aria-expanded", "false");
+  opener.focus();
+}
+
+// The card comes back re-rendered, at its new place: the focus goes to its other urgency
+// button ("Not urgent" after marking, "Mark urgent" after clearing), so the keyboard keeps it.
+async function markUrgent(caller, reason) {
+  if (await act(caller, "urgent", { reason })) focusWhenShown(caller.id, `[data-urgent-action=${reason ? "clear" : "mark"}]`);
+}
+
+let pendingFocus = null; // {id, selector}: a control to focus once its card is rendered
+function focusWhenShown(id, selector) {
+  pendingFocus = { id, selector };
+  focusPending();
+}
+
+function focusPending() {
+  if (!pendingFocus) return;
+  const card = list.querySelector(`li.caller[data-id="${pendingFocus.id}"]`);
+  const target = card?.querySelector(pendingFocus.selector);
+  if (!card || target) {
+    // Focused, or the card is gone (the consultation ended): nothing more to wait for.
+    target?.focus();
+    pendingFocus = null;
+  }
 }
 
 function transferControl(caller) {
@@ -169,14 +242,16 @@ function render() {
   // Keep a card that holds focus or a half-typed message: re-rendering it would lose both.
   const keep = new Map();
   for (const li of list.children) {
-    if (li.contains(document.activeElement) || li.querySelector("form.notify")) keep.set(Number(li.dataset.id), li);
+    if (li.contains(document.activeElement) || li.querySelector("form.notify, form.urgent-form")) keep.set(Number(li.dataset.id), li);
   }
   const cards = callers.map((c) => {
     const kept = keep.get(c.id);
-    return kept && kept.dataset.status === c.status ? kept : renderCard(c);
+    const same = kept && kept.dataset.status === c.status && kept.dataset.urgent === (c.urgent ?? "");
+    return same ? kept : renderCard(c);
   });
   list.replaceChildren(...cards);
-  call?.showQueue(queue.all());
+  focusPending();
+  call?.showQueue(queue.sorted());
   empty.hidden = callers.length > 0;
   const waiting = queue.all().filter((c) => c.status === "waiting").length;
   document.title = waiting ? `${format(L.titleCount, { n: waiting })} · ${baseTitle}` : baseTitle;

@@ -61,7 +61,9 @@ function setState(next, message = {}) {
     const hasPosition = next === "waiting" && message.position;
     positionText.hidden = !hasPosition;
     if (hasPosition) {
-      positionText.textContent = format(message.estimated_wait_minutes ? L.positionAndWait : L.position, {
+      const minutes = message.estimated_wait_minutes;
+      const label = !minutes ? L.position : minutes === 1 ? L.positionAndWaitOne : L.positionAndWait;
+      positionText.textContent = format(label, {
         position: message.position,
         minutes: message.estimated_wait_minutes,
       });

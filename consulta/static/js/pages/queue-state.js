@@ -33,13 +33,22 @@ export class QueueState {
     return [...this.#callers.values()];
   }
 
+  // Callers marked urgent first, the first marked first, whichever way the rest is sorted:
+  // the server's order (consultations.models.QUEUE_ORDER), so every dashboard shows the same.
   sorted(newestFirst = false) {
-    const order = (a, b) => Date.parse(a.waiting_since) - Date.parse(b.waiting_since) || a.id - b.id;
-    const callers = this.all().sort(order);
-    return newestFirst ? callers.reverse() : callers;
+    const byArrival = (a, b) => Date.parse(a.waiting_since) - Date.parse(b.waiting_since) || a.id - b.id;
+    const byUrgency = (a, b) => Date.parse(a.urgent_since) - Date.parse(b.urgent_since) || byArrival(a, b);
+    const urgent = this.all().filter(isUrgent).sort(byUrgency);
+    const rest = this.all().filter((c) => !isUrgent(c)).sort(byArrival);
+    return [...urgent, ...(newestFirst ? rest.reverse() : rest)];
   }
 
   #isGone(card) {
     return (this.#removed.get(card.id) ?? 0) >= card.version;
   }
+}
+
+// Marked urgent by the team (the card's `urgent` holds the reason's code).
+export function isUrgent(card) {
+  return Boolean(card.urgent);
 }

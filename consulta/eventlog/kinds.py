@@ -1,0 +1,55 @@
+"""Every kind of event the log records, with its label for the audit trail.
+
+A `Literal`-backed TextChoices: `record("consultation.answerd", ...)` fails mypy, not a report.
+"""
+
+from __future__ import annotations
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class Kind(models.TextChoices):
+    # A waiting-area consultation, from entry to its end. `subject` is "consultation:<id>".
+    CONSULTATION_ENTERED = "consultation.entered", _("Caller entered the waiting area")
+    CONSULTATION_ANSWERED = "consultation.answered", _("Caller answered")
+    CONSULTATION_HELD = "consultation.held", _("Caller put on hold")
+    CONSULTATION_RESUMED = "consultation.resumed", _("Call resumed from hold")
+    CONSULTATION_TRANSFERRED = "consultation.transferred", _("Caller transferred")
+    CONSULTATION_ADDED = "consultation.added_to_call", _("Caller added to another call")
+    CONSULTATION_ENDED = "consultation.ended", _("Consultation ended")
+    CONSULTATION_LEFT = "consultation.left", _("Caller left")
+    CONSULTATION_EXPIRED = "consultation.expired", _("Caller's connection expired")
+    CONSULTATION_URGENT = "consultation.marked_urgent", _("Caller marked urgent")
+    CONSULTATION_NOT_URGENT = "consultation.urgency_cleared", _("Caller no longer marked urgent")
+    # People in calls, by role and account: never a patient's or guest's name.
+    PARTICIPANT_JOINED = "call.joined", _("Joined a call")
+    PARTICIPANT_LEFT = "call.left", _("Left a call")
+    ROOM_CALL_STARTED = "room_call.started", _("Room call started")
+    ROOM_CALL_ENDED = "room_call.ended", _("Room call ended")
+    KNOCK_ADMITTED = "knock.admitted", _("Guest let in")
+    KNOCK_DECLINED = "knock.declined", _("Guest declined")
+    # Administration.
+    INVITATION_SENT = "invitation.sent", _("Invitation sent")
+    INVITATION_RESENT = "invitation.resent", _("Invitation sent again")
+    INVITATION_WITHDRAWN = "invitation.withdrawn", _("Invitation withdrawn")
+    INVITATION_ACCEPTED = "invitation.accepted", _("Invitation accepted")
+    ROLE_CHANGED = "role.changed", _("Role changed")
+    MEMBER_REMOVED = "member.removed", _("Removed from a clinic's team")
+    ORGANISATION_ROLE_REMOVED = "organisation_role.removed", _("Organisation role removed")
+    CLINIC_CREATED = "clinic.created", _("Clinic created")
+    CLINIC_UPDATED = "clinic.updated", _("Clinic settings changed")
+    WAITING_AREA_UPDATED = "waiting_area.updated", _("Waiting area settings changed")
+    MEETING_ROOM_CREATED = "meeting_room.created", _("Meeting room created")
+    MEETING_ROOM_RENAMED = "meeting_room.renamed", _("Meeting room renamed")
+    MEETING_ROOM_DELETED = "meeting_room.deleted", _("Meeting room deleted")
+    USER_ROOM_ENABLED = "user_room.enabled", _("User room enabled")
+    USER_ROOM_DISABLED = "user_room.disabled", _("User room disabled")
+    GUEST_LINK_CREATED = "guest_link.created", _("Guest link made")
+    GUEST_LINK_REVOKED = "guest_link.revoked", _("Guest link revoked")
+    PREFILL_LINK_CREATED = "prefill_link.created", _("One-click link made")
+    ALERTS_CHANGED = "alerts.changed", _("Alert settings changed")
+
+
+# The kinds an audit trail of administration shows by default ("who changed what").
+CONSULTATION_KINDS = frozenset(kind for kind in Kind if kind.value.startswith("consultation."))
