@@ -2,8 +2,10 @@
 
 Everything binds 127.0.0.1 and is stopped by `Cluster.stop()`: a fresh
 PostgreSQL database (dropped at the end), one Redis database index (flushed
-before and after), N uvicorn workers on free ports, and an nginx that spreads
-HTTP and WebSockets over them.
+before and after), N uvicorn workers on free ports, an nginx that spreads
+HTTP and WebSockets over them, and a background worker (`manage.py worker`:
+e-mail, alerts, the scheduled clean-ups) beside each, as deploy/consulta-worker.service
+runs one per machine. Their e-mail is written to files in `mail_dir`.
 """
 
 from __future__ import annotations
@@ -101,7 +103,12 @@ class Cluster:
     proxy_port: int
     demo: dict[str, Any] = field(default_factory=dict)
     workers: list[Worker] = field(default_factory=list)
+    task_workers: list[subprocess.Popen[bytes]] = field(default_factory=list)
     nginx: subprocess.Popen[bytes] | None = None
+
+    @property
+    def mail_dir(self) -> Path:
+        return self.tmp_dir / "mail"
 
     @property
     def url(self) -> str:
@@ -110,7 +117,8 @@ class Cluster:
 
     def logs(self, last_lines: int = 40) -> str:
         parts = []
-        for path in [*(w.log_path for w in self.workers), self.tmp_dir / "nginx-error.log"]:
+        task_logs = sorted(self.tmp_dir.glob("task-worker-*.log"))
+        for path in [*(w.log_path for w in self.workers), *task_logs, self.tmp_dir / "nginx-error.log"]:
             if path.exists():
                 lines = path.read_text(errors="replace").splitlines()[-last_lines:]
                 parts.append(f"--- {path.name}\n" + "\n".join(lines))
@@ -127,6 +135,8 @@ class Cluster:
     def stop(self) -> None:
         for worker in self.workers:
             worker.stop()
+        for task_worker in self.task_workers:
+            stop_process(task_worker)
         if self.nginx is not None and self.nginx.poll() is None:
             self.nginx.terminate()
             self.nginx.wait(timeout=10)
@@ -172,6 +182,11 @@ def start(tmp_dir: Path, workers: int = 2) -> Cluster:
         {
             "DATABASE_URL": f"postgres://{PG['user']}@{PG['host']}:{PG['port']}/{database}",
             "REDIS_URL": f"redis://{HOST}:6379/{REDIS_DB}",
+            # The background workers' e-mail, one file per message (alerts, invitations).
+            "EMAIL_BACKEND": "consulta.core.tests.mail_backends.SlowFileBackend",
+            "TEST_MAIL_DIR": str(tmp_dir / "mail"),
+            "TEST_MAIL_DELAY": "0",
+            "ALERT_POLL_SECONDS": "0.5",
         }
     )
     cluster = Cluster(tmp_dir=tmp_dir, database=database, env=env, proxy_port=proxy_port)
@@ -179,8 +194,10 @@ def start(tmp_dir: Path, workers: int = 2) -> Cluster:
         subprocess.run(["redis-cli", "-h", HOST, "-n", str(REDIS_DB), "flushdb"], capture_output=True, check=True)
         single._manage(env, "migrate", "--noinput", "--verbosity", "0")
         cluster.demo = json.loads(single._manage(env, "seed_demo", "--json", "--base-url", base_url))
+        cluster.mail_dir.mkdir(exist_ok=True)
         for _ in range(workers):
             cluster.workers.append(start_worker(cluster))
+            cluster.task_workers.append(start_task_worker(cluster, len(cluster.task_workers)))
         conf = tmp_dir / "nginx.conf"
         servers = "\n".join(f"    server {HOST}:{w.port} max_fails=1 fail_timeout=5s;" for w in cluster.workers)
         conf.write_text(NGINX_CONF.format(tmp=tmp_dir, servers=servers, host=HOST, port=proxy_port))
@@ -206,6 +223,14 @@ def start_worker(cluster: Cluster) -> Worker:
     worker = Worker(port=port, process=process, log_path=log_path)
     wait_healthy(worker.url, lambda: process.poll() is None, cluster.logs)
     return worker
+
+
+def start_task_worker(cluster: Cluster, index: int) -> subprocess.Popen[bytes]:
+    """`manage.py worker` with an id of its own, as deploy/consulta-worker.service starts it."""
+    command = [str(BIN / "python"), "manage.py", "worker", "--worker-id", f"machine-{index}-worker", "--no-reload"]
+    command += ["--interval", "0.2"]
+    with (cluster.tmp_dir / f"task-worker-{index}.log").open("wb") as log:
+        return subprocess.Popen(command, cwd=ROOT, env=cluster.env, stdout=log, stderr=subprocess.STDOUT)
 
 
 def wait_healthy(url: str, alive: Any, logs: Any) -> None:

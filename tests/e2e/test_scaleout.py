@@ -24,10 +24,12 @@ from playwright.sync_api import expect
 from websockets.exceptions import ConnectionClosed
 from websockets.sync.client import ClientConnection, connect
 
+from consulta.core.tests.test_worker_process import _recipients
+from consulta.testing import wait_until
 from tests.e2e import cluster as scale
 from tests.e2e.helpers import login
 from tests.e2e.media import decoded_video_frames, poll, wait_for_decoded_video
-from tests.e2e.server import ServerError
+from tests.e2e.server import ServerError, _manage
 from tests.e2e.test_consultation_flow import PEERS, caller_card, end_from_call, enter_waiting_area, join_from_dashboard
 
 pytestmark = pytest.mark.scaleout
@@ -202,3 +204,59 @@ def test_access_that_ends_on_one_worker_closes_sockets_on_the_other(cluster: sca
         with pytest.raises(ConnectionClosed) as refused, _dashboard_socket(worker, _session_id(clerk)):
             pass
         assert refused.value.rcvd is not None and refused.value.rcvd.code == 4404
+
+
+# --- Alerts from a pool of background workers (issue 11) -----------------------------------------
+
+
+def _sql(cluster: scale.Cluster, query: str) -> str:
+    result = subprocess.run(
+        ["psql", "-h", "127.0.0.1", "-U", "postgres", "-d", cluster.database, "-tA", "-c", query],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    return result.stdout.strip()
+
+
+def _drained(cluster: scale.Cluster) -> bool:
+    """Every event handled by a drain, and no e-mail task left to run."""
+    cursor = _sql(cluster, "SELECT last_event_id FROM alerts_alertcursor")
+    last = _sql(cluster, "SELECT coalesce(max(id), 0) FROM eventlog_event")
+    waiting = _sql(cluster, "SELECT count(*) FROM django_tasks_database_dbtaskresult WHERE status <> 'SUCCESSFUL'")
+    return cursor == last and waiting == "0"
+
+
+SUBSCRIBE_AND_ENTER = """
+import json
+from consulta.alerts.models import AlertPreference
+from consulta.consultations import actions
+from consulta.organisations.models import Clinic
+clinic = Clinic.objects.get(slug="northside")
+team = [membership.user for membership in clinic.memberships.select_related("user")]
+for person in team:
+    AlertPreference.objects.create(user=person, clinic=clinic, new_caller_email=True)
+for number in range({patients}):
+    actions.enter(clinic, first_name="Alma", last_name=f"Alerted{{number}}", phone="+46701234567", answers=[])
+print(json.dumps([person.email for person in team]))
+"""
+
+
+def test_two_background_workers_send_each_alert_once(cluster: scale.Cluster) -> None:
+    """Both machines' workers drain the same event log on PostgreSQL (the cursor row locked
+    FOR UPDATE): every subscriber hears of every new caller, once."""
+    assert all(worker.poll() is None for worker in cluster.task_workers), cluster.logs()
+    wait_until(lambda: _drained(cluster), 20, lambda: f"the earlier tests' events drained\n{cluster.logs()}")
+    before = _recipients(cluster.mail_dir)
+    patients = 4
+    output = _manage(cluster.env, "shell", "-c", SUBSCRIBE_AND_ENTER.format(patients=patients))
+    team = json.loads(output.strip().splitlines()[-1])
+    try:
+        expected = sorted(before + team * patients)
+        wait_until(lambda: len(_recipients(cluster.mail_dir)) >= len(expected), 30, cluster.logs)
+        wait_until(lambda: _drained(cluster), 20, cluster.logs)
+        assert _recipients(cluster.mail_dir) == expected
+        for path in cluster.mail_dir.iterdir():
+            assert "Alerted" not in path.read_text()  # no patient's name
+    finally:
+        _sql(cluster, "DELETE FROM alerts_alertpreference")

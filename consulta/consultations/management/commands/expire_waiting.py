@@ -1,7 +1,7 @@
 """Mark as left every caller whose connection has been gone longer than the grace period.
 
-Open dashboards do this on their own every 20 s; run this from cron (every
-minute) so the queue is also tidy when no dashboard is open.
+Open dashboards do this on their own every 20 s, and the worker's schedule every minute
+(consulta/core/schedule.py), so the queue is also tidy when no dashboard is open. By hand: this.
 """
 
 from typing import Any
