@@ -42,7 +42,7 @@ static: $(VENV)/.run-deps | $(SECRET_KEY_FILE)
 
 run: static
 	$(BIN)/python manage.py migrate --noinput --verbosity 0
-	$(BIN)/python manage.py seed_demo --if-empty --base-url $(BASE_URL)
+	$(BIN)/python manage.py seed_demo --if-empty --history 90 --base-url $(BASE_URL)
 	@echo "Consulta is serving on $(BASE_URL) (HTTP and WebSocket), with its background worker. Stop it with Ctrl+C."
 	$(BIN)/python -m consulta.core.serve consulta.asgi:application --host $(HOST) --port $(PORT) --no-server-header --lifespan off --no-proxy-headers --ws-max-size $(WS_MAX_SIZE)
 

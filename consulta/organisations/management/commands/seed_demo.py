@@ -1,13 +1,17 @@
 """Create the demo organisation, its clinics, people and rooms. Safe to run again.
 
 With --json it prints one JSON document that tests and tools rely on; its
-shape is documented in the README ("Demo data").
+shape is documented in the README ("Demo data"). With --history DAYS it also makes that many
+days of past consultations and room calls (once: not when the demo already has some), so the
+reports are filled from the first login.
 """
 
 from __future__ import annotations
 
 import json
-from datetime import timedelta
+import random
+import zoneinfo
+from datetime import datetime, timedelta
 from typing import Any
 
 from django.conf import settings
@@ -17,6 +21,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from consulta.accounts.models import User
+from consulta.consultations.models import ConsultationRecord
 from consulta.organisations.models import (
     Clinic,
     ClinicMembership,
@@ -25,6 +30,7 @@ from consulta.organisations.models import (
     OrganisationMembership,
     OrganisationRole,
 )
+from consulta.reports.history import generate_history
 from consulta.rooms.models import GuestLink, MeetingRoom
 
 DEMO_PASSWORD = "consulta-demo-2026"  # noqa: S105 - printed for the demo on purpose
@@ -41,6 +47,9 @@ CLINICS = [
     {"slug": "northside", "name": "Northside Health Centre", "room": "Case conference"},
     {"slug": "harbour", "name": "Harbour Clinic", "room": "Team room"},
 ]
+# --history: consultations a day on average, by clinic (about one room call for every eight).
+HISTORY_PER_DAY = {"northside": 28, "harbour": 16}
+HISTORY_SEED = 2026  # the same history on every machine
 # (local part, first name, last name, role, clinic slug or None)
 PEOPLE = [
     ("org.admin", "Olivia", "Admin", OrganisationRole.ADMIN, None),
@@ -73,6 +82,13 @@ class Command(BaseCommand):
             help="Create nothing when the database already holds an organisation; still print the demo data.",
         )
         parser.add_argument("--base-url", default=settings.BASE_URL, help="Address the links in the output start with.")
+        parser.add_argument(
+            "--history",
+            type=int,
+            default=0,
+            metavar="DAYS",
+            help="Also make DAYS days of past consultations and room calls for the reports (once).",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         base_url = options["base_url"].rstrip("/")
@@ -84,6 +100,8 @@ class Command(BaseCommand):
         else:
             with transaction.atomic():
                 data = seed(base_url)
+        if options["history"] > 0:
+            data["history"] = seed_history(options["history"])
         if options["json"]:
             self.stdout.write(json.dumps(data, indent=2, ensure_ascii=False))
         else:
@@ -154,6 +172,35 @@ def seed(base_url: str, refresh: bool = True) -> dict[str, Any]:
     }
 
 
+def seed_history(days: int) -> dict[str, int]:
+    """`days` days of finished consultations and room calls, up to last midnight, answered by each
+    clinic's own team; nothing when the demo clinics already have a history."""
+    organisation = Organisation.objects.get(slug=ORGANISATION["slug"])
+    clinics = {clinic.slug: clinic for clinic in organisation.clinics.all()}
+    if ConsultationRecord.objects.filter(clinic__in=clinics.values()).exists():
+        return {"consultations": 0, "room_calls": 0, "events": 0}
+    zone = zoneinfo.ZoneInfo(organisation.time_zone)
+    today = timezone.localdate(timezone=zone)
+    start = datetime.combine(today - timedelta(days=days), datetime.min.time(), tzinfo=zone)
+    rng = random.Random(HISTORY_SEED)  # noqa: S311 - made-up demo figures, not secrets
+    written = {"consultations": 0, "room_calls": 0, "events": 0}
+    for slug, per_day in HISTORY_PER_DAY.items():
+        clinic = clinics[slug]
+        staff = list(User.objects.filter(clinic_memberships__clinic=clinic).order_by("pk"))
+        made = generate_history(
+            organisation,
+            [clinic],
+            start,
+            days,
+            days * per_day,
+            rng,
+            staff,
+            first_number=written["consultations"] + 1,
+        )
+        written = {name: written[name] + made[name] for name in written}
+    return written
+
+
 def describe(data: dict[str, Any]) -> str:
     lines = [
         f"Demo organisation: {data['organisation']['name']}",
@@ -167,4 +214,9 @@ def describe(data: dict[str, Any]) -> str:
         lines.append(f"  dashboard {clinic['dashboard_url']}")
         for room in clinic["meeting_rooms"]:
             lines.append(f"  meeting room '{room['name']}' guest link {room['guest_url']}")
+    if data.get("history", {}).get("consultations"):
+        history = data["history"]
+        lines.append(
+            f"Report history: {history['consultations']} past consultations and {history['room_calls']} room calls."
+        )
     return "\n".join(lines)
