@@ -140,7 +140,7 @@ def consultation_summary(kind: Kind, event: Event) -> str:
             "call": place(str(data.get("call", ""))),
         }
     if kind in (Kind.CONSULTATION_ENDED, Kind.CONSULTATION_LEFT, Kind.CONSULTATION_EXPIRED):
-        parts = [_("waited %(time)s") % {"time": duration(data.get("wait_seconds"))}]
+        parts = [_("waited %(time)s") % {"time": duration(data["wait_seconds"])}] if "wait_seconds" in data else []
         if event.seconds:
             parts.append(_("call %(time)s") % {"time": duration(event.seconds)})
         if data.get("participants"):

@@ -110,6 +110,7 @@ def _consultation(world: _World, number: int, pending: _Pending) -> None:
     ended = entered + timedelta(seconds=wait + call)
     transferred = len(world.clinics) > 1 and rng.random() < 0.03
     subject = f"consultation:{number}"
+    peak = rng.choice((2, 2, 2, 2, 3, 3, 4)) if answered else 0
     pending.records.append(
         ConsultationRecord(
             clinic=clinic,
@@ -119,12 +120,13 @@ def _consultation(world: _World, number: int, pending: _Pending) -> None:
             ended_at=ended,
             wait_seconds=wait,
             call_seconds=call,
-            max_participants=rng.choice((2, 2, 2, 2, 3, 3, 4)) if answered else 0,
+            max_participants=peak,
             outcome=outcome,
             was_transferred=transferred,
         )
     )
-    _consultation_events(world, pending, subject, clinic, entered, answered_at, ended, outcome, staff, call)
+    closing = {"wait_seconds": wait, "participants": peak}  # as the actions write it
+    _consultation_events(world, pending, subject, clinic, entered, answered_at, ended, outcome, staff, call, closing)
     if transferred:
         origin = rng.choice([c for c in world.clinics if c.pk != clinic.pk])
         moved = entered + timedelta(seconds=wait // 2)
@@ -146,6 +148,7 @@ def _consultation_events(
     outcome: str,
     staff: User | None,
     call: int,
+    closing_data: dict[str, int],
 ) -> None:
     closing: dict[str, Kind] = {Outcome.ENDED: Kind.CONSULTATION_ENDED, Outcome.LEFT: Kind.CONSULTATION_LEFT}
     events = [world.event(Kind.CONSULTATION_ENTERED, entered, clinic, subject)]
@@ -156,7 +159,8 @@ def _consultation_events(
                 Kind.PARTICIPANT_LEFT, ended, clinic, subject, actor=staff, seconds=call, data={"role": "staff"}
             )
         )
-    events.append(world.event(closing.get(outcome, Kind.CONSULTATION_EXPIRED), ended, clinic, subject, seconds=call))
+    kind = closing.get(outcome, Kind.CONSULTATION_EXPIRED)
+    events.append(world.event(kind, ended, clinic, subject, seconds=call, data=closing_data))
     pending.events.extend(events)
 
 
