@@ -15,7 +15,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from consulta.calls import events
+from consulta.calls import events, records
 from consulta.calls.messages import (
     CallEnded,
     OutAdmitted,
@@ -90,35 +90,9 @@ def _stale_before() -> datetime:
     return timezone.now() - timedelta(seconds=settings.PARTICIPANT_TIMEOUT_SECONDS)
 
 
-def clinic_of_key(key: str) -> int | None:
-    """The clinic whose call `key` is: the consultation's, meeting room's or user room's."""
-    from consulta.consultations.models import Consultation
-    from consulta.rooms.models import MeetingRoom, UserRoom
-
-    kind, _sep, number = key.partition(":")
-    model = {"consultation": Consultation, "room": MeetingRoom, "userroom": UserRoom}.get(kind)
-    if model is None or not number.isdigit():
-        return None
-    return model.objects.filter(pk=int(number)).values_list("clinic_id", flat=True).first()  # type: ignore[attr-defined]
-
-
 def _get_call(key: str) -> Call:
-    call, _ = Call.objects.get_or_create(key=key, defaults={"clinic_id": lambda: clinic_of_key(key)})
+    call, _ = Call.objects.get_or_create(key=key, defaults={"clinic_id": lambda: records.clinic_of_key(key)})
     return call
-
-
-def _record_participant(kind: Kind, call: Call, participant: Participant, seconds: float | None = None) -> None:
-    """A person joined or left, by role and account: never a patient's or guest's name."""
-    if call.clinic_id is None:
-        return
-    record(
-        kind,
-        clinic_id=call.clinic_id,
-        subject=call.key,
-        actor=participant.user if participant.user_id else None,
-        seconds=seconds,
-        data={"role": participant.role},
-    )
 
 
 def _drop(participants: list[Participant], *, announce: bool = True) -> None:
@@ -131,37 +105,11 @@ def _drop(participants: list[Participant], *, announce: bool = True) -> None:
         if gone.call_id not in calls:
             calls[gone.call_id] = gone.call
         call = calls[gone.call_id]
-        _record_participant(Kind.PARTICIPANT_LEFT, call, gone, (now - gone.joined_at).total_seconds())
+        records.participant(Kind.PARTICIPANT_LEFT, call, gone, (now - gone.joined_at).total_seconds())
         gone.delete()
     for call in calls.values():
         if not call.participants.exists():
-            _meeting_over(call, now)
-
-
-def _meeting_over(call: Call, now: datetime) -> None:
-    """The last person left a room's call: the meeting is over, and its record is written."""
-    kind = call.key.partition(":")[0]
-    if kind not in RoomCallRecord.Kind.values or call.clinic_id is None or call.meeting_started_at is None:
-        return
-    seconds = (now - call.meeting_started_at).total_seconds()
-    RoomCallRecord.objects.create(
-        clinic_id=call.clinic_id,
-        kind=kind,
-        started_at=call.meeting_started_at,
-        ended_at=now,
-        seconds=round(seconds),
-        peak_participants=call.peak_participants,
-    )
-    record(
-        Kind.ROOM_CALL_ENDED,
-        clinic_id=call.clinic_id,
-        subject=call.key,
-        actor=None,
-        seconds=seconds,
-        data={"participants": call.peak_participants},
-    )
-    Call.objects.filter(pk=call.pk).update(meeting_started_at=None)
-    call.meeting_started_at = None
+            records.meeting_over(call, now)
 
 
 def call_id_for_joining(key: str) -> int:
@@ -219,7 +167,7 @@ def join(
         if len(present) + 1 > call.peak_participants:
             call.peak_participants = len(present) + 1
             call.save(update_fields=["peak_participants"])
-        _record_participant(Kind.PARTICIPANT_JOINED, call, me)
+        records.participant(Kind.PARTICIPANT_JOINED, call, me)
         events.send_on_commit(events.call_group(call.pk), OutPeerJoined(peer=peer(me)))
     return me, present, False
 
@@ -235,8 +183,7 @@ def _meeting_begins(call: Call, now: datetime) -> None:
     if kind in RoomCallRecord.Kind.values:
         call.peak_participants = 0
         fields.append("peak_participants")
-        if call.clinic_id is not None:
-            record(Kind.ROOM_CALL_STARTED, clinic_id=call.clinic_id, subject=call.key, actor=None)
+        records.meeting_started(call)
     call.save(update_fields=fields)
 
 
@@ -416,7 +363,7 @@ def answer_knock(key: str, knock_id: str, *, admit: bool) -> Knock:
             raise NoSuchKnock
         events.send_on_commit(events.hosts_group(key), OutKnockResolved(knock_id=knock.knock_id, admitted=admit))
         events.send_to_channel_on_commit(knock.channel_name, OutAdmitted() if admit else OutDeclined())
-        clinic_id = clinic_of_key(key)
+        clinic_id = records.clinic_of_key(key)
         if clinic_id is not None:
             record(Kind.KNOCK_ADMITTED if admit else Kind.KNOCK_DECLINED, clinic_id=clinic_id, subject=key)
     return knock
