@@ -16,6 +16,7 @@ from typing import Any
 import pytest
 from playwright.sync_api import Page, expect
 
+from consulta.testing import wait_until
 from tests.e2e.helpers import assert_no_axe_violations, login
 from tests.e2e.test_consultation_flow import caller_card, northside
 from tests.e2e.test_waiting_area import (
@@ -61,13 +62,35 @@ def expect_place(patient: Patient, number: int) -> None:
     expect(patient.page.locator("#position-text")).to_have_text(text)
 
 
-def place_of(patient: Patient) -> int:
-    """The place the patient's page shows (callers of earlier tests may still be ahead)."""
-    shown = patient.page.locator("#position-text")
-    expect(shown).to_have_text(re.compile(r"^You are number \d+ in the queue\."))
-    found = re.match(r"You are number (\d+)", shown.inner_text())
-    assert found is not None
-    return int(found.group(1))
+def place_of(patient: Patient) -> int | None:
+    """The place the patient's page shows now, or None while it shows none."""
+    found = re.match(r"You are number (\d+) in the queue\.", patient.page.locator("#position-text").inner_text())
+    return int(found.group(1)) if found else None
+
+
+def place_on_dashboard(dashboard: Page, patient: Patient) -> int:
+    """1 + the waiting callers whose cards come before the patient's: their place as the team sees it."""
+    return int(
+        dashboard.evaluate(
+            """(name) => {
+                const cards = [...document.querySelectorAll("li.caller")];
+                const mine = cards.findIndex((li) => li.querySelector("h2")?.textContent === name);
+                return cards.slice(0, mine).filter((li) => li.dataset.status === "waiting").length + 1;
+            }""",
+            patient.name,
+        )
+    )
+
+
+def expect_same_place(dashboard: Page, patient: Patient) -> int:
+    """The patient's page and the team's dashboard agree on the patient's place (callers of earlier
+    tests may wait ahead, or go while this runs: both screens follow them); that place."""
+    wait_until(
+        lambda: place_of(patient) == place_on_dashboard(dashboard, patient),
+        10,
+        lambda: f"{patient.name}: page {place_of(patient)}, dashboard {place_on_dashboard(dashboard, patient)}",
+    )
+    return place_on_dashboard(dashboard, patient)
 
 
 def test_the_urgent_caller_goes_first_and_the_other_hears_only_their_new_place(
@@ -78,12 +101,11 @@ def test_the_urgent_caller_goes_first_and_the_other_hears_only_their_new_place(
     login(admin, demo, "clinic_admin", "northside")
     with queue_positions_shown(admin, clinic):
         first, second = waiting.enter("Ulla"), waiting.enter("Urban")
-        place = place_of(first)
-        expect_place(second, place + 1)
 
         clinician = clinician_dashboard(new_page, demo)
         open_dashboard(admin, clinic)  # a second dashboard, left open: it must follow live
         expect(card_before(clinician, first, second)).to_have_count(1)
+        assert expect_same_place(clinician, second) == expect_same_place(clinician, first) + 1
         card = caller_card(clinician, second.name)
 
         # By keyboard: open the form, choose the reason, submit.
@@ -109,8 +131,8 @@ def test_the_urgent_caller_goes_first_and_the_other_hears_only_their_new_place(
         assert_no_axe_violations(clinician, "#callers")  # the badge and the outlined card
 
         # Each patient: only their own new place. Nothing says anyone is urgent.
-        expect_place(first, place + 1)
         expect_place(second, 1)
+        assert expect_same_place(clinician, first) >= 2  # behind the urgent caller now
         for patient in (first, second):
             expect(patient.page.locator("#patient-space")).not_to_contain_text(re.compile("urgent|distress", re.I))
 
@@ -119,5 +141,4 @@ def test_the_urgent_caller_goes_first_and_the_other_hears_only_their_new_place(
         expect(card).to_have_attribute("data-urgent", "")
         expect(card.locator(".urgent-badge")).to_have_count(0)
         expect(card_before(admin, first, second)).to_have_count(1)
-        expect_place(first, place)
-        expect_place(second, place + 1)
+        assert expect_same_place(clinician, second) == expect_same_place(clinician, first) + 1
