@@ -30,9 +30,13 @@ class Event(models.Model):
     id = models.BigAutoField(primary_key=True)
     at = models.DateTimeField(default=timezone.now)
     kind = models.CharField(max_length=40, choices=Kind.choices)
-    organisation = models.ForeignKey("organisations.Organisation", on_delete=models.PROTECT, related_name="+")
+    # Few indexes, each for a reader: every one is written on the patient's entry path. The
+    # composite ones below serve the organisation and clinic columns; the actor's the audit's person.
+    organisation = models.ForeignKey(
+        "organisations.Organisation", on_delete=models.PROTECT, related_name="+", db_index=False
+    )
     clinic = models.ForeignKey(
-        "organisations.Clinic", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+        "organisations.Clinic", on_delete=models.PROTECT, null=True, blank=True, related_name="+", db_index=False
     )
     # Who did it: an account, or nobody (a patient, a guest, the system). The label keeps the
     # account's e-mail address as it was, so the trail still reads after the account changes.
@@ -45,12 +49,12 @@ class Event(models.Model):
     subject = models.CharField(max_length=60, blank=True)
     # The account an administrative change concerns (a role changed, a person removed).
     target = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+", db_index=False
     )
     target_label = models.CharField(max_length=254, blank=True)
     # The other clinic of a transfer (the event's clinic is where the caller came from).
     other_clinic = models.ForeignKey(
-        "organisations.Clinic", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+        "organisations.Clinic", on_delete=models.PROTECT, null=True, blank=True, related_name="+", db_index=False
     )
     # The length of what the event closes: a participant's time in a call, a room call's length.
     seconds = models.PositiveIntegerField(null=True, blank=True)
