@@ -8,9 +8,11 @@ row is locked for it (SELECT ... FOR UPDATE on PostgreSQL; SQLite's write lock, 
 transaction here takes first): two workers draining at once queue each alert once.
 
 Event ids come from a sequence, taken when a row is inserted, not when it commits: on
-PostgreSQL an event with a lower id can still commit after one with a higher id is seen.
-A drain that finds a hole in the ids stops before it until the hole is `GAP_WAIT` old
-(a rolled-back transaction leaves one for ever), so no entry is skipped by the cursor.
+PostgreSQL an event with a lower id can still commit after one with a higher id is seen, and
+a rolled-back transaction leaves a hole for ever. A drain goes on past a hole at once and
+keeps its ids in the cursor (`holes`); each later drain looks for them again, and forgets
+those older than `GAP_WAIT` (no transaction here stays open that long). So nothing waits for
+a hole, and nothing that commits late is skipped.
 
 `escalate()`: callers waiting, unanswered and connected past a clinic's thresholds: the
 `Escalation` row of that level and the alerts are written in one transaction, so each level
@@ -49,6 +51,8 @@ from consulta.organisations.models import Clinic, ClinicRole, OrganisationRole
 
 # How long a hole in the event ids may be a transaction still to commit (see above).
 GAP_WAIT = timedelta(seconds=10)
+# The ids of one hole kept at most: a sequence that jumps (PostgreSQL after a crash) is no hole.
+MAX_HOLE = 100
 # Events one drain reads at most; the next drain, a poll later, goes on from there.
 BATCH = 500
 CURSOR_PK = 1
@@ -184,29 +188,39 @@ def _new_caller(kind: str, clinic_id: int | None, other_clinic_id: int | None, s
     return _to_subscribers(Alert(clinic)) if clinic is not None else 0
 
 
+def _seen_holes(cursor: AlertCursor, now: datetime) -> dict[str, str]:
+    """The holes still worth looking for: those younger than GAP_WAIT."""
+    oldest = (now - GAP_WAIT).isoformat()
+    return {pk: since for pk, since in cursor.holes.items() if since >= oldest}
+
+
 def drain() -> int:
     """Alert each clinic's subscribers of the callers come in since the last drain; how many messages."""
-    last = AlertCursor.objects.filter(pk=CURSOR_PK).values_list("last_event_id", flat=True).first()
-    if last is not None and not Event.objects.filter(pk__gt=last).exists():
-        return 0  # nothing new: no lock taken
+    cursor_now = AlertCursor.objects.filter(pk=CURSOR_PK).values_list("last_event_id", "holes").first()
+    if cursor_now is not None:
+        last, holes = cursor_now
+        if not holes and not Event.objects.filter(pk__gt=last).exists():
+            return 0  # nothing new and no hole to look in again: no lock taken
     queued = 0
+    now = timezone.now()
     with transaction.atomic():
         cursor = _locked_cursor()
-        handled = cursor.last_event_id
+        handled, holes = cursor.last_event_id, _seen_holes(cursor, now)
         rows = (
-            Event.objects.filter(pk__gt=handled)
+            Event.objects.filter(Q(pk__gt=handled) | Q(pk__in=[int(pk) for pk in holes]))
             .order_by("pk")
-            .values_list("pk", "at", "kind", "clinic_id", "other_clinic_id", "subject")[:BATCH]
+            .values_list("pk", "kind", "clinic_id", "other_clinic_id", "subject")[:BATCH]
         )
-        oldest_hole = timezone.now() - GAP_WAIT
-        for pk, at, kind, clinic_id, other_clinic_id, subject in rows:
-            if pk != handled + 1 and at > oldest_hole:
-                break  # the missing ids may still commit: wait for them
+        for pk, kind, clinic_id, other_clinic_id, subject in rows:
+            if pk > handled:
+                missed = range(max(handled + 1, pk - MAX_HOLE), pk)
+                holes.update({str(hole): now.isoformat() for hole in missed})
+                handled = pk
+            holes.pop(str(pk), None)  # a late commit found, or never missed
             queued += _new_caller(kind, clinic_id, other_clinic_id, subject)
-            handled = pk
-        if handled != cursor.last_event_id:
-            cursor.last_event_id = handled
-            cursor.save(update_fields=["last_event_id", "updated_at"])
+        if (handled, holes) != (cursor.last_event_id, cursor.holes):
+            cursor.last_event_id, cursor.holes = handled, holes
+            cursor.save(update_fields=["last_event_id", "holes", "updated_at"])
     return queued
 
 

@@ -126,9 +126,11 @@ class Escalation(models.Model):
 
 
 class AlertCursor(models.Model):
-    """One row (pk 1): every event up to `last_event_id` has been handled by a drain."""
+    """One row (pk 1): every event up to `last_event_id` has been handled by a drain, but for
+    the ids in `holes` ({id: when first missed}), which may still commit and are looked for again."""
 
     last_event_id = models.BigIntegerField(default=0)
+    holes = models.JSONField(default=dict, blank=True)
     updated_at = models.DateTimeField(auto_now=True)
 
     def __str__(self) -> str:

@@ -121,7 +121,7 @@ def test_a_caller_transferred_in_is_a_new_caller_for_the_receiving_clinic(world:
     assert email.subject == "A caller is waiting in Birch Clinic"
 
 
-def test_the_drain_waits_for_a_hole_in_the_event_ids_then_passes_it(world: World) -> None:
+def test_a_hole_in_the_event_ids_delays_nothing_and_a_late_commit_is_still_alerted(world: World) -> None:
     """On PostgreSQL an event with a lower id can commit after a higher one is seen."""
     subscribe(world.member, world.clinic_a)
     carl = patient_enters(world.clinic_a)
@@ -130,12 +130,24 @@ def test_the_drain_waits_for_a_hole_in_the_event_ids_then_passes_it(world: World
     assert not Event.objects.filter(pk=entered.pk - 1).exists()
     AlertCursor.objects.filter(pk=1).update(last_event_id=entered.pk - 2)
 
-    assert delivery.drain() == 0  # the hole is fresh: it may still fill
-    assert AlertCursor.objects.get().last_event_id == entered.pk - 2
+    assert delivery.drain() == 1  # at once: the hole keeps nobody waiting
+    cursor = AlertCursor.objects.get()
+    assert cursor.last_event_id == entered.pk
+    assert list(cursor.holes) == [str(entered.pk - 1)]
 
-    Event.objects.filter(pk=entered.pk).update(at=timezone.now() - delivery.GAP_WAIT - timedelta(seconds=1))
-    assert delivery.drain() == 1  # old enough to be a rolled-back transaction: passed
-    assert AlertCursor.objects.get().last_event_id >= entered.pk
+    # The transaction that held the missing id commits now: Dana's entry, with that id.
+    dana = patient_enters(world.clinic_a)
+    Event.objects.filter(kind=Kind.CONSULTATION_ENTERED, subject=f"consultation:{dana.pk}").update(id=entered.pk - 1)
+    assert delivery.drain() == 1
+    assert AlertCursor.objects.get().holes == {}
+    assert delivery.drain() == 0  # each once
+
+
+def test_a_hole_older_than_any_transaction_is_forgotten(world: World) -> None:
+    long_ago = (timezone.now() - delivery.GAP_WAIT - timedelta(seconds=1)).isoformat()
+    AlertCursor.objects.filter(pk=1).update(holes={"999999": long_ago})
+    assert delivery.drain() == 0
+    assert AlertCursor.objects.get().holes == {}
 
 
 def test_a_missing_cursor_starts_from_now_not_from_history(world: World) -> None:
