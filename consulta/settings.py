@@ -444,6 +444,9 @@ RATE_LIMIT_DEFAULTS = {
     # A clinic admin inviting a whole team in one sitting.
     "invitation_email_address": "60/hour",
     "invitation_email_account": "30/hour",
+    # Alerts to one person about one clinic (new callers and long waits): a busy clinic's peak
+    # hour is about 15 callers; a flood of fake ones must not become a flood of texts.
+    "alert_person": "20/hour",
 }
 
 

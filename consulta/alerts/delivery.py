@@ -25,6 +25,7 @@ An alert names the clinic and links to its dashboard, never the patient.
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -43,6 +44,7 @@ from consulta.accounts.models import User
 from consulta.alerts.models import AlertCursor, AlertPreference, Escalation, EscalationPolicy, Level
 from consulta.alerts.sms import enqueue_sms
 from consulta.consultations.models import Consultation, Status
+from consulta.core import ratelimit
 from consulta.core.tasks import enqueue_email
 from consulta.eventlog.kinds import Kind
 from consulta.eventlog.models import Event
@@ -50,6 +52,8 @@ from consulta.organisations import access
 from consulta.organisations.models import Clinic, ClinicRole, OrganisationRole
 
 # How long a hole in the event ids may be a transaction still to commit (see above).
+logger = logging.getLogger(__name__)
+
 GAP_WAIT = timedelta(seconds=10)
 # The ids of one hole kept at most: a sequence that jumps (PostgreSQL after a crash) is no hole.
 MAX_HOLE = 100
@@ -94,7 +98,16 @@ def language_of(user: User) -> str:
 
 
 def _send(alert: Alert, user: User, *, email: bool, phone: str, as_admin: bool = False) -> int:
-    """Queue the alert to one person by the channels given; how many messages."""
+    """Queue the alert to one person by the channels given; how many messages.
+
+    At most RATE_LIMIT_ALERT_PERSON to one person about one clinic: a flood of made-up callers
+    (each entry is limited per address, not every address together) never becomes a flood of
+    e-mail and paid text messages. The dashboard still shows every caller."""
+    if ratelimit.hit("alert_person", user.pk, alert.clinic.pk) is not None:
+        logger.warning(
+            "An alert about clinic %s was not sent: its recipient's alerts are over the limit.", alert.clinic.pk
+        )
+        return 0
     queued = 0
     with translation.override(language_of(user)):
         subject = alert.subject()

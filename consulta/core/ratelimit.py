@@ -68,6 +68,7 @@ RuleName = Literal[
     "password_reset_account",
     "invitation_email_address",
     "invitation_email_account",
+    "alert_person",  # alert messages to one person about one clinic (a flood of fake callers)
 ]
 RULES: tuple[RuleName, ...] = get_args(RuleName)
 # Counted per socket, in this process only (never in Redis).

@@ -246,3 +246,15 @@ def test_alerts_are_ordinary_email_tasks(world: World) -> None:
     patient_enters(world.clinic_a)
     delivery.drain()
     assert list(DBTaskResult.objects.values_list("task_path", flat=True)) == [SEND_EMAIL]
+
+
+def test_a_flood_of_callers_is_not_a_flood_of_alerts_to_one_person(world: World, settings: Any) -> None:
+    settings.RATE_LIMITS = {**settings.RATE_LIMITS, "alert_person": "2/hour"}
+    settings.RATE_LIMITS_ENABLED = True
+    subscribe(world.member, world.clinic_a)
+    subscribe(world.clerk, world.clinic_a)
+    for _caller in range(4):
+        patient_enters(world.clinic_a)
+
+    assert delivery.drain() == 4  # two each, then nothing more this hour
+    assert sorted(recipients()) == sorted([world.member.email] * 2 + [world.clerk.email] * 2)
