@@ -15,17 +15,17 @@ from __future__ import annotations
 
 import csv
 import tempfile
-from collections.abc import AsyncIterator, Iterable, Iterator
+from collections.abc import Iterable, Iterator
 from datetime import date, datetime
 from typing import IO, Any, ClassVar
 
 import xlsxwriter
-from asgiref.sync import sync_to_async
 from django.http import FileResponse, StreamingHttpResponse
 from django.http.response import HttpResponseBase
 from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 
+from consulta.core.downloads import EchoFile, in_blocks, pulled, spreadsheet_safe
 from consulta.reports.queries import Report
 from consulta.reports.tables import (
     consultation_header,
@@ -35,38 +35,7 @@ from consulta.reports.tables import (
     summary_sections,
 )
 
-LINES_PER_BLOCK = 500
 FILE_BLOCK = 64 * 1024
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-
-
-def _blocks(parts: Iterator[Any]) -> Iterator[Any]:
-    """Join the CSV's lines into blocks: a few hundred lines per write, not one."""
-    block: list[str] = []
-    for part in parts:
-        block.append(part)
-        if len(block) >= LINES_PER_BLOCK:
-            yield "".join(block)
-            block = []
-    if block:
-        yield "".join(block)
-
-
-_END = object()
-
-
-def _next(parts: Iterator[Any]) -> Any:
-    return next(parts, _END)
-
-
-async def _pulled(parts: Iterator[Any], closing: IO[bytes] | None = None) -> AsyncIterator[Any]:
-    pull = sync_to_async(_next, thread_sensitive=True)
-    try:
-        while (part := await pull(parts)) is not _END:
-            yield part
-    finally:
-        if closing is not None:
-            closing.close()
 
 
 def _file_blocks(file: IO[bytes]) -> Iterator[bytes]:
@@ -94,20 +63,13 @@ class Exporter:
 
 def _safe_text(value: Any) -> Any:
     """A cell a spreadsheet will not run: text that looks like a formula gets a leading quote."""
-    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
-        return "'" + value
+    if isinstance(value, str):
+        return spreadsheet_safe(value)
     if isinstance(value, datetime):
         return value.strftime("%Y-%m-%d %H:%M:%S")
     if isinstance(value, date):
         return value.isoformat()
     return "" if value is None else value
-
-
-class _Echo:
-    """A file for csv.writer that hands each line back instead of keeping it."""
-
-    def write(self, value: str) -> str:
-        return value
 
 
 class CSVExporter(Exporter):
@@ -116,7 +78,7 @@ class CSVExporter(Exporter):
     content_type = "text/csv; charset=utf-8"
 
     def lines(self) -> Iterator[str]:
-        writer = csv.writer(_Echo())
+        writer = csv.writer(EchoFile())
         yield "\ufeff"  # a byte-order mark: spreadsheet programs then read the file as UTF-8
 
         def table(title: str, header: Iterable[Any], rows: Iterable[Iterable[Any]]) -> Iterator[str]:
@@ -132,8 +94,8 @@ class CSVExporter(Exporter):
         yield from table(_("Room calls"), room_call_header(), room_call_lines(self.report))
 
     def response(self, filename: str, asynchronous: bool) -> HttpResponseBase:
-        blocks = _blocks(self.lines())
-        body: Any = _pulled(blocks) if asynchronous else blocks
+        blocks = in_blocks(self.lines())
+        body: Any = pulled(blocks) if asynchronous else blocks
         disposition = _disposition(filename)
         return StreamingHttpResponse(body, content_type=self.content_type, headers={"Content-Disposition": disposition})
 
@@ -199,7 +161,7 @@ class ExcelExporter(Exporter):
             raise
         if not asynchronous:
             return FileResponse(file, as_attachment=True, filename=filename, content_type=self.content_type)
-        response = FileResponse(_pulled(_file_blocks(file), closing=file), content_type=self.content_type)
+        response = FileResponse(pulled(_file_blocks(file), closing=file), content_type=self.content_type)
         response["Content-Length"] = str(size)
         response["Content-Disposition"] = _disposition(filename)
         return response

@@ -15,6 +15,7 @@ from django.utils import timezone
 
 from consulta.calls import actions as calls
 from consulta.consultations import actions as consultations
+from consulta.core import downloads
 from consulta.eventlog import export
 from consulta.eventlog.kinds import Kind
 from consulta.eventlog.tests.trail import clinic_url, csv_rows, download, local, make_event, org_url, page
@@ -172,7 +173,7 @@ def test_a_patients_details_never_reach_the_audit_trail(world: World) -> None:
 async def test_under_asgi_the_csv_streams_in_batches(world: World, monkeypatch: pytest.MonkeyPatch) -> None:
     """Through Django's ASGI handler (uvicorn in production): an asynchronous body, sent in pieces."""
     await sync_to_async(_many)(world, 12)
-    monkeypatch.setattr(export, "LINES_PER_SEND", 5)
+    monkeypatch.setattr(downloads, "LINES_PER_BLOCK", 5)
     client = AsyncClient()
     await client.aforce_login(world.org_admin)
     response = cast(StreamingHttpResponse, await client.get(org_url(world, csv_file=True)))
