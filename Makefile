@@ -47,10 +47,11 @@ run: static
 	$(BIN)/python -m consulta.core.serve consulta.asgi:application --host $(HOST) --port $(PORT) --no-server-header --lifespan off --no-proxy-headers --ws-max-size $(WS_MAX_SIZE)
 
 # Debian's Chromium for the browser tests, gettext for the catalogue check, nginx for the
-# scale-out tests. policy-rc.d keeps apt from starting nginx's default site on port 80.
-SYSTEM_PACKAGES := chromium gettext nginx-light
+# scale-out tests, coturn and nftables for the relayed calls (tests/e2e/test_turn_relay.py) and
+# bench/impaired_call.py. policy-rc.d keeps apt from starting nginx's default site on port 80.
+SYSTEM_PACKAGES := chromium gettext nginx-light coturn nftables
 system-deps:
-	@if [ ! -x /usr/lib/chromium/chromium ] || ! command -v msgfmt >/dev/null || [ ! -x /usr/sbin/nginx ]; then \
+	@if [ ! -x /usr/lib/chromium/chromium ] || ! command -v msgfmt >/dev/null || [ ! -x /usr/sbin/nginx ] || ! command -v turnserver >/dev/null || ! command -v nft >/dev/null; then \
 		echo "Installing $(SYSTEM_PACKAGES) from Debian's packages"; \
 		printf '#!/bin/sh\nexit 101\n' > /usr/sbin/policy-rc.d && chmod +x /usr/sbin/policy-rc.d; \
 		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(SYSTEM_PACKAGES) >/dev/null; \

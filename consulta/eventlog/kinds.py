@@ -27,6 +27,12 @@ class Kind(models.TextChoices):
     PARTICIPANT_LEFT = "call.left", _("Left a call")
     ROOM_CALL_STARTED = "room_call.started", _("Room call started")
     ROOM_CALL_ENDED = "room_call.ended", _("Room call ended")
+    # A summary of one person's connection over a call, when they leave it: browser, round trip,
+    # loss, bitrate, freezes, reconnects, relayed or direct. Never anything of the call itself.
+    CALL_QUALITY = "call.quality", _("Call quality summary")
+    # A device and connection check before entering a waiting area: what failed, and whether
+    # the clinic's policy let the caller in with a warning or blocked them. Names nobody.
+    ENTRY_CHECK = "entry_check.completed", _("Entry check completed")
     KNOCK_ADMITTED = "knock.admitted", _("Guest let in")
     KNOCK_DECLINED = "knock.declined", _("Guest declined")
     # Administration.
