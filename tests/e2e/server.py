@@ -74,13 +74,13 @@ def stop_process(process: subprocess.Popen[Any]) -> None:
             process.wait(timeout=10)
 
 
-def free_port() -> int:
+def free_port(host: str = HOST) -> int:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind((HOST, 0))
+        sock.bind((host, 0))
         return int(sock.getsockname()[1])
 
 
-def server_env(tmp_dir: Path, base_url: str) -> dict[str, str]:
+def server_env(tmp_dir: Path, base_url: str, host: str = HOST) -> dict[str, str]:
     env = dict(os.environ)
     # Shared services would couple this run to others: the in-memory layer serves one process.
     env.pop("REDIS_URL", None)
@@ -90,7 +90,7 @@ def server_env(tmp_dir: Path, base_url: str) -> dict[str, str]:
             "SECRET_KEY": RUN_SECRET_KEY,
             "DATABASE_URL": f"sqlite:///{tmp_dir / 'e2e.sqlite3'}",
             "BASE_URL": base_url,
-            "ALLOWED_HOSTS": "127.0.0.1,localhost",
+            "ALLOWED_HOSTS": ",".join(dict.fromkeys([host, "127.0.0.1", "localhost"])),
             "PYTHONUNBUFFERED": "1",
         }
     )
@@ -124,17 +124,22 @@ def _manage(env: dict[str, str], *args: str) -> str:
     return result.stdout
 
 
-def start(tmp_dir: Path, *, default_limits: bool = False) -> LiveServer:
+def start(
+    tmp_dir: Path, *, default_limits: bool = False, host: str = HOST, extra_env: dict[str, str] | None = None
+) -> LiveServer:
     """Migrate, seed and start uvicorn; return once GET /health/ answers 200.
 
-    `default_limits`: the rate limits of a real deployment instead of HIGH_LIMITS."""
+    `default_limits`: the rate limits of a real deployment instead of HIGH_LIMITS. `host`: the
+    address to listen on, 127.0.0.1 or one of a network namespace's veth that the test made
+    (tests/e2e/netns.py). `extra_env`: settings of this server only (TURN_URLS, ...)."""
     if not (ROOT / "var" / "static" / "staticfiles.json").exists():
         raise ServerError("Collected static files are missing: run `make static` (or `make test`) first.")
-    port = free_port()
-    base_url = f"http://{HOST}:{port}"
-    env = server_env(tmp_dir, base_url)
+    port = free_port(host)
+    base_url = f"http://{host}:{port}"
+    env = server_env(tmp_dir, base_url, host)
     if default_limits:
         env = default_limits_env(env)
+    env.update(extra_env or {})
     _manage(env, "migrate", "--noinput", "--verbosity", "0")
     output = _manage(env, "seed_demo", "--json", "--base-url", base_url)
     try:
@@ -147,7 +152,7 @@ def start(tmp_dir: Path, *, default_limits: bool = False) -> LiveServer:
         str(BIN / "uvicorn"),
         "consulta.asgi:application",
         "--host",
-        HOST,
+        host,
         "--port",
         str(port),
         *UVICORN_OPTIONS,
