@@ -98,6 +98,7 @@ INSTALLED_APPS = [
     "consulta.eventlog",
     "consulta.alerts",
     "consulta.reports",
+    "consulta.precall",
 ]
 
 MIDDLEWARE = [
@@ -403,6 +404,14 @@ TURN_URLS = env_list("TURN_URLS", "")
 TURN_SECRET = env_str("TURN_SECRET", "")
 # Seconds a TURN credential is valid: long enough for a consultation, not a day of them.
 TURN_CREDENTIAL_TTL = env_int("TURN_CREDENTIAL_TTL", 2 * 60 * 60)
+# "relay": browsers use only TURN relay candidates (no direct path; hides addresses from the others).
+CALL_ICE_TRANSPORT_POLICY = env_str("CALL_ICE_TRANSPORT_POLICY", "all")
+if CALL_ICE_TRANSPORT_POLICY not in ("all", "relay"):
+    raise ImproperlyConfigured(f"CALL_ICE_TRANSPORT_POLICY must be all or relay, not {CALL_ICE_TRANSPORT_POLICY!r}.")
+if CALL_ICE_TRANSPORT_POLICY == "relay" and not (TURN_URLS and TURN_SECRET):
+    raise ImproperlyConfigured(
+        "CALL_ICE_TRANSPORT_POLICY=relay needs TURN_URLS and TURN_SECRET: calls would never connect."
+    )
 # A patient whose connection drops keeps their place this long.
 PATIENT_RECONNECT_GRACE_SECONDS = env_int("PATIENT_RECONNECT_GRACE_SECONDS", 120)
 # Patients' heartbeats are written in one batch per worker this often (0: each at once).
@@ -447,6 +456,11 @@ RATE_LIMIT_DEFAULTS = {
     # Alerts to one person about one clinic (new callers and long waits): a busy clinic's peak
     # hour is about 15 callers; a flood of fake ones must not become a flood of texts.
     "alert_person": "20/hour",
+    # Pre-call bandwidth transfers (each upload or download request counts): one test run makes
+    # at most about 20, so a person can re-run it a dozen times in 10 minutes.
+    "precall_transfer_address": "240/10minutes",
+    # The entry page's check reports (one per check run, "Check again" included).
+    "entry_check_address": "60/10minutes",
 }
 
 

@@ -10,6 +10,7 @@ urlpatterns = [
     path("", include("consulta.reports.urls")),
     path("", include("consulta.eventlog.urls")),
     path("", include("consulta.alerts.urls")),
+    path("", include("consulta.precall.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("django-admin/", admin.site.urls),
 ]

@@ -90,8 +90,39 @@ class NotifyForm(forms.Form):
 class WaitingAreaForm(forms.ModelForm[WaitingArea]):
     class Meta:
         model = WaitingArea
-        fields = ["is_enabled", "closed_message", "show_queue_position", "device_check"]
+        fields = [
+            "is_enabled",
+            "closed_message",
+            "show_queue_position",
+            "device_check",
+            "bandwidth_warn_kbps",
+            "bandwidth_block_kbps",
+        ]
         widgets = {"closed_message": forms.Textarea(attrs={"rows": 3})}
+
+    BANDWIDTH_FIELDS = ("bandwidth_warn_kbps", "bandwidth_block_kbps")
+
+    def __init__(
+        self, data: Any = None, files: Any = None, *, instance: WaitingArea | None = None, **kwargs: Any
+    ) -> None:
+        # A form posted without the bandwidth levels (a page from before they existed) keeps them.
+        missing = [name for name in self.BANDWIDTH_FIELDS if data is not None and name not in data]
+        if missing and instance is not None:
+            data = data.copy()
+            for name in missing:
+                data[name] = str(getattr(instance, name))
+        super().__init__(data, files, instance=instance, **kwargs)
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        warn, block = cleaned.get("bandwidth_warn_kbps"), cleaned.get("bandwidth_block_kbps")
+        # 0 switches a level off: a block level with no warning level is fine.
+        if warn and block and block > warn:
+            self.add_error(
+                "bandwidth_block_kbps",
+                _("The block level must not be above the warning level (%(warn)s kbit/s).") % {"warn": warn},
+            )
+        return cleaned
 
 
 OpeningHoursFormSet: type[forms.BaseInlineFormSet[OpeningHours, WaitingArea, forms.ModelForm[OpeningHours]]] = (

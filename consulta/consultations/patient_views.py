@@ -18,6 +18,7 @@ from consulta.core import ratelimit
 from consulta.core.client import client_address
 from consulta.organisations import access
 from consulta.organisations.models import Clinic
+from consulta.precall.pagedata import entry_check_data
 
 SESSION_KEY = access.PATIENT_SESSION_KEY  # clinic id -> token of the patient's open consultation
 
@@ -68,6 +69,8 @@ def entry(request: HttpRequest, slug: str) -> HttpResponse:
             "pingUrl": "/ws/ping/",
             "policy": area.device_check,
             "labels": device_labels(),
+            # The bandwidth, round-trip and relay checks (consulta/precall) and their report.
+            **entry_check_data(request, area),
         },
     }
     response = render(request, "consultations/entry.html", context, status=status)

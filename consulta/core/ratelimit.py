@@ -69,6 +69,8 @@ RuleName = Literal[
     "invitation_email_address",
     "invitation_email_account",
     "alert_person",  # alert messages to one person about one clinic (a flood of fake callers)
+    "precall_transfer_address",  # pre-call bandwidth test transfers (upload or download) per client address
+    "entry_check_address",  # entry-check reports of the patient entry page per client address
 ]
 RULES: tuple[RuleName, ...] = get_args(RuleName)
 # Counted per socket, in this process only (never in Redis).

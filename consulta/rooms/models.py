@@ -53,6 +53,24 @@ class WaitingArea(models.Model):
         choices=DeviceCheck.choices,
         default=DeviceCheck.WARN,
     )
+    # Call-quality thresholds of the entry check, on the lower of upload and download (kbit/s);
+    # 0 switches a level off. healthdirect's clinics warn below 330 and block below 180.
+    bandwidth_warn_kbps = models.PositiveIntegerField(
+        _("warn patients whose connection is below (kbit/s)"),
+        default=330,
+        help_text=_(
+            "A patient whose connection (the lower of upload and download) is slower than this is warned "
+            "but may enter. 0: no warning."
+        ),
+    )
+    bandwidth_block_kbps = models.PositiveIntegerField(
+        _("block entry when the connection is below (kbit/s)"),
+        default=180,
+        help_text=_(
+            "A patient whose connection is slower than this cannot enter until it is better. "
+            "At most the warning level. 0: never block for speed."
+        ),
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     def __str__(self) -> str:

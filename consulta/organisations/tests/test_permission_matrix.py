@@ -419,6 +419,20 @@ TABLE: list[Row] = [
     post("consultations:urgent",                            _caller_under_b, (404, 404, 404, 404, 404, 404, 404, L),
         data=_urgent, variant=B),
     # --- end of triage rows
+    # --- Pre-call test (consulta/precall): public by design (see PUBLIC), the same answer for everyone.
+    get("precall:page",                                     _none,           (200, 200, 200, 200, 200, 200, 200, 200)),
+    get("precall:clinic_page",                              _a,              (200, 200, 200, 200, 200, 200, 200, 200)),
+    get("precall:clinic_page",                              _wrong_slug,     (404, 404, 404, 404, 404, 404, 404, 404),
+        variant=WRONG),
+    # Without ?bytes=N, a bad size: 400 for everyone (sizes, 413 and 429: consulta/precall/tests).
+    get("precall:download",                                 _none,           (400, 400, 400, 400, 400, 400, 400, 400)),
+    # A form-encoded body is not the octet-stream the test uploads: 400 for everyone.
+    post("precall:upload",                                  _none,           (400, 400, 400, 400, 400, 400, 400, 400)),
+    # The entry page's check report: a form-encoded body is not its JSON, 400 for everyone.
+    post("precall:entry_check",                             _a,              (400, 400, 400, 400, 400, 400, 400, 400)),
+    post("precall:entry_check",                             _wrong_slug,     (404, 404, 404, 404, 404, 404, 404, 404),
+        variant=WRONG),
+    # --- end of pre-call rows
     # --- Public by design (see PUBLIC): a token or a slug is the key, and a wrong one opens nothing.
     get("consultations:entry",                              _a,              (200, 200, 200, 200, 200, 200, 200, 200)),
     get("consultations:entry",                              _wrong_slug,     (404, 404, 404, 404, 404, 404, 404, 404),
@@ -464,6 +478,11 @@ PUBLIC: dict[str, str] = {
     "consultations:leave": "the patient leaves their own space, by its token",
     "consultations:join_by_invite": "an invited interpreter or relative, by the invitation's token",
     "rooms:guest": "a meeting room's or user room's guest link, by its token",
+    "precall:page": "the pre-call test: anyone may test their device and connection before a call",
+    "precall:clinic_page": "the pre-call test with a clinic's bandwidth levels, by its public patient-link slug",
+    "precall:download": "the pre-call test's download: random bytes, rate-limited per address",
+    "precall:upload": "the pre-call test's upload: read and thrown away, CSRF-protected, rate-limited per address",
+    "precall:entry_check": "the patient entry page's check report (patients have no account), CSRF-protected",
     "set_language": "the language switcher (i18n): sets the language cookie, nothing more",
     "admin:login": "the Django admin's own login page",
     "admin:logout": "the Django admin's log-out: ends the browser's own session",
