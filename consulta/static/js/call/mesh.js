@@ -10,6 +10,7 @@ export class Mesh {
   #opts;
   #peerId = null;
   #iceServers = [];
+  #icePolicy = null; // the server's iceTransportPolicy (welcome), unless the page gives one
   #links = new Map(); // peerId → Link
   #tracks = new Map(); // kind → the track sent to every peer (null while off)
   #closed = false;
@@ -147,7 +148,7 @@ export class Mesh {
   }
 
   // The one place a resume is reconciled: whatever the server lists is the truth.
-  #welcome({ peer_id: peerId, peers, ice_servers: iceServers }) {
+  #welcome({ peer_id: peerId, peers, ice_servers: iceServers, ice_transport_policy: icePolicy }) {
     if (this.#peerId !== null && this.#peerId !== peerId) {
       // A new identity (the resume was refused): the others know nothing of the old links.
       for (const link of this.#links.values()) link.close();
@@ -155,6 +156,7 @@ export class Mesh {
     }
     this.#peerId = peerId;
     this.#iceServers = iceServers ?? [];
+    this.#icePolicy = icePolicy ?? null;
     peers = peers.filter((peer) => peer.peer_id !== peerId); // never a connection to ourselves
     const listed = new Set(peers.map((p) => p.peer_id));
     for (const id of [...this.#links.keys()]) if (!listed.has(id)) this.#remove(id);
@@ -213,7 +215,8 @@ export class Mesh {
 
   #config() {
     const config = { iceServers: this.#iceServers, bundlePolicy: "max-bundle" };
-    if (this.#opts.iceTransportPolicy) config.iceTransportPolicy = this.#opts.iceTransportPolicy;
+    const policy = this.#opts.iceTransportPolicy ?? this.#icePolicy;
+    if (policy) config.iceTransportPolicy = policy;
     return config;
   }
 
