@@ -18,6 +18,7 @@ from django.utils import timezone
 from consulta.calls import events, records
 from consulta.calls.messages import (
     CallEnded,
+    Client,
     OutAdmitted,
     OutApps,
     OutDeclined,
@@ -58,7 +59,7 @@ class CannotHold(Exception):
     """Only a room's guest is put on hold by `manage`: not the team, not a waiting-area caller or invitee."""
 
 
-def ice_servers(peer_id: str) -> list[dict[str, Any]]:
+def ice_servers(peer_id: str, *, ttl: int | None = None) -> list[dict[str, Any]]:
     """STUN and TURN servers for one peer; TURN with time-limited credentials.
 
     The coturn "use-auth-secret" scheme: the username is the expiry time and
@@ -68,7 +69,8 @@ def ice_servers(peer_id: str) -> list[dict[str, Any]]:
     if settings.STUN_URLS:
         servers.append({"urls": settings.STUN_URLS})
     if settings.TURN_URLS and settings.TURN_SECRET:
-        username = f"{int(time.time()) + settings.TURN_CREDENTIAL_TTL}:{peer_id}"
+        # `ttl`: seconds the credential lasts when not TURN_CREDENTIAL_TTL (the pre-call test's few minutes).
+        username = f"{int(time.time()) + (ttl or settings.TURN_CREDENTIAL_TTL)}:{peer_id}"
         digest = hmac.new(settings.TURN_SECRET.encode(), username.encode(), hashlib.sha1).digest()
         servers.append(
             {"urls": settings.TURN_URLS, "username": username, "credential": base64.b64encode(digest).decode()}
@@ -83,6 +85,7 @@ def peer(participant: Participant) -> Peer:
         role=participant.role,  # type: ignore[arg-type]
         audio=participant.audio,
         video=participant.video,
+        client=Client(browser=participant.browser, browser_version=participant.browser_version, os=participant.os),
     )
 
 
@@ -127,6 +130,7 @@ def join(
     user_id: int | None = None,
     consultation_id: int | None = None,
     resume: str | None = None,
+    browser: Client | None = None,
 ) -> tuple[Participant, list[Participant], bool]:
     """Take a place in the call; returns (me, the others, resumed). Raises CallFull for a 7th.
 
@@ -163,6 +167,7 @@ def join(
             user_id=user_id,
             consultation_id=consultation_id,
             last_seen_at=now,
+            **(browser or Client()).model_dump(),  # its browser and system (`calls.client`)
         )
         if len(present) + 1 > call.peak_participants:
             call.peak_participants = len(present) + 1
@@ -215,8 +220,10 @@ def sweep_seconds() -> float:
     return max(1.0, settings.PARTICIPANT_TIMEOUT_SECONDS / 3)
 
 
-def touch(peer_id: str) -> None:
-    Participant.objects.filter(peer_id=peer_id).update(last_seen_at=timezone.now())
+def touch(peer_id: str, quality: dict[str, Any] | None = None) -> None:
+    """Alive (a heartbeat); with `quality`, the browser's summary of its connections, in place of the last."""
+    fields: dict[str, Any] = {"last_seen_at": timezone.now()} | ({"quality": quality} if quality is not None else {})
+    Participant.objects.filter(peer_id=peer_id).update(**fields)
 
 
 def leave(peer_id: str) -> None:

@@ -1,7 +1,8 @@
 """The call signalling every call socket carries: `CallSocket`, on the shared `JsonSocket`.
 
 Join, relay signals to one peer, media state, chat, managing others and the apps'
-view-only switch (account holders only), leave. Subclasses say which call a socket may
+view-only switch (account holders only), the browser's connection summary (`quality`), leave.
+Subclasses say which call a socket may
 join and as whom. Every joined socket also sweeps its call for participants gone silent.
 """
 
@@ -20,6 +21,7 @@ from django.utils import timezone
 
 from consulta.calls import actions as calls
 from consulta.calls import events
+from consulta.calls.client import client_of_scope
 from consulta.calls.json_socket import CLOSE_NOT_ALLOWED, JsonSocket, rate_limited
 from consulta.calls.messages import (
     Apps,
@@ -34,6 +36,7 @@ from consulta.calls.messages import (
     OutIceServers,
     OutSignal,
     OutWelcome,
+    Quality,
     Signal,
 )
 from consulta.calls.models import Participant
@@ -43,7 +46,9 @@ logger = logging.getLogger(__name__)
 
 
 class CallSocket(JsonSocket):
-    allowed = frozenset({"heartbeat", "join_call", "leave_call", "signal", "media_state", "chat", "manage", "apps"})
+    allowed = frozenset(
+        {"heartbeat", "join_call", "leave_call", "signal", "media_state", "chat", "manage", "apps", "quality"}
+    )
     # `join_call` is privileged too: it checks access in the same trip as its identity (`_prepare_join`).
     privileged = frozenset({"manage", "apps"})
     # Account holders (the team's sockets) may mute, take out or hold others and make the apps
@@ -88,6 +93,11 @@ class CallSocket(JsonSocket):
             await self.manage(message)
         elif isinstance(message, Apps):
             await self.set_apps(message)
+        elif isinstance(message, Quality):
+            self.require_call()
+            assert self.peer_id is not None
+            summary = message.model_dump(exclude={"type"})
+            await database_sync_to_async(calls.touch)(self.peer_id, quality=summary)
         elif isinstance(message, LeaveCall):
             await (self.leave_place() if message.unloading else self.leave_call())
         else:
@@ -142,14 +152,17 @@ class CallSocket(JsonSocket):
             peer_id=me.peer_id,
             peers=[calls.peer(other) for other in others],
             ice_servers=calls.ice_servers(me.peer_id),
+            ice_transport_policy="relay" if settings.CALL_ICE_TRANSPORT_POLICY == "relay" else "all",
             apps_view_only=view_only,
+            client=calls.peer(me).client,
         )
         await self.send_message(welcome)
         self.start_sweeping()
 
     def _join(self, identity: dict[str, Any], resume: str | None) -> tuple[Participant, list[Participant], bool]:
         """In a database thread: take the place; returns (me, the others, whether the apps are view-only)."""
-        me, others, _resumed = calls.join(channel_name=self.channel_name, resume=resume, **identity)
+        browser = client_of_scope(self.scope)
+        me, others, _resumed = calls.join(channel_name=self.channel_name, resume=resume, browser=browser, **identity)
         return me, others, me.call.apps_view_only
 
     def start_sweeping(self) -> None:

@@ -132,8 +132,38 @@ class Apps(Message):
     view_only: bool
 
 
+class Quality(Message):
+    """A browser's summary of its connections in this call so far (every 15 s, and as it leaves).
+
+    Kept on its participant row, overwritten each time; written into one call.quality event when
+    the person leaves. Numbers only, each bounded: nothing of the call's content. Null: not measured.
+    """
+
+    type: Literal["quality"]
+    rtt_ms: int | None = Field(default=None, ge=0, le=60_000)  # median round trip
+    loss_pct: float | None = Field(default=None, ge=0, le=100, allow_inf_nan=False)
+    kbps_in: int | None = Field(default=None, ge=0, le=1_000_000)  # median received bitrate
+    kbps_out: int | None = Field(default=None, ge=0, le=1_000_000)
+    freezes: int = Field(default=0, ge=0, le=1_000_000)  # video freezes of what it received
+    freeze_seconds: float = Field(default=0, ge=0, le=1_000_000, allow_inf_nan=False)
+    reconnects: int = Field(default=0, ge=0, le=10_000)
+    relayed: bool = False  # any of its connections through a TURN relay
+
+
 Incoming = Annotated[
-    Signal | MediaState | Heartbeat | JoinCall | LeaveCall | Subscribe | Chat | Knock | Admit | Decline | Manage | Apps,
+    Signal
+    | MediaState
+    | Heartbeat
+    | JoinCall
+    | LeaveCall
+    | Subscribe
+    | Chat
+    | Knock
+    | Admit
+    | Decline
+    | Manage
+    | Apps
+    | Quality,
     Field(discriminator="type"),
 ]
 _incoming = TypeAdapter(Incoming)
@@ -172,12 +202,21 @@ def parse_incoming(text: str | None, allowed: frozenset[str]) -> Message:
 # --- To browsers -------------------------------------------------------------------------
 
 
+class Client(Message):
+    """A participant's browser and system, from its socket's User-Agent (`calls.client`); "" if unknown."""
+
+    browser: str = ""
+    browser_version: str = ""
+    os: str = ""
+
+
 class Peer(Message):
     peer_id: str
     name: str
     role: Literal["patient", "staff", "guest"]
     audio: bool = True
     video: bool = True
+    client: Client = Client()
 
 
 class OutError(Message):
@@ -195,8 +234,12 @@ class OutWelcome(Message):
     peer_id: str
     peers: list[Peer]
     ice_servers: list[dict[str, Any]]
+    # RTCConfiguration.iceTransportPolicy: "relay" uses TURN relays only (CALL_ICE_TRANSPORT_POLICY).
+    ice_transport_policy: Literal["all", "relay"] = "all"
     # Whether a host made the apps view-only for guests and patients (`apps`).
     apps_view_only: bool = False
+    # This peer's own browser and system, as the others see it (`Peer.client`).
+    client: Client = Client()
 
 
 class OutIceServers(Message):

@@ -55,6 +55,14 @@ class Participant(models.Model):
     video = models.BooleanField(default=True)
     joined_at = models.DateTimeField(auto_now_add=True)
     last_seen_at = models.DateTimeField()
+    # The browser and system the socket came from (`calls.client`): families and a major version,
+    # never the User-Agent header itself.
+    browser = models.CharField(max_length=40, blank=True, default="")
+    browser_version = models.CharField(max_length=40, blank=True, default="")
+    os = models.CharField(max_length=40, blank=True, default="")
+    # The latest connection summary the browser sent (`quality` message), overwritten each time;
+    # written into the call.quality event when the person leaves, then gone with the row.
+    quality = models.JSONField(null=True, blank=True)
 
     class Meta:
         ordering = ["joined_at", "pk"]

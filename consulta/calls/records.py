@@ -4,6 +4,7 @@ meeting of a room with its record. Called by `calls.actions` inside its transact
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from consulta.calls.models import Call, Participant, RoomCallRecord
 from consulta.eventlog.kinds import Kind
@@ -23,9 +24,12 @@ def clinic_of_key(key: str) -> int | None:
 
 
 def participant(kind: Kind, call: Call, person: Participant, seconds: float | None = None) -> None:
-    """A person joined or left, by role and account: never a patient's or guest's name."""
+    """A person joined or left, by role and account: never a patient's or guest's name. One who
+    left also leaves their call.quality summary."""
     if call.clinic_id is None:
         return
+    if kind == Kind.PARTICIPANT_LEFT:
+        quality(call, person, seconds or 0)
     record(
         kind,
         clinic_id=call.clinic_id,
@@ -33,6 +37,48 @@ def participant(kind: Kind, call: Call, person: Participant, seconds: float | No
         actor=person.user if person.user_id else None,
         seconds=seconds,
         data={"role": person.role},
+    )
+
+
+# The summary's fields (`messages.Quality`), and what an event holds of a person who sent none.
+_UNMEASURED: dict[str, Any] = {
+    "rtt_ms": None,
+    "loss_pct": None,
+    "kbps_in": None,
+    "kbps_out": None,
+    "freezes": 0,
+    "freeze_seconds": 0.0,
+    "reconnects": 0,
+    "relayed": False,
+}
+
+
+def quality(call: Call, person: Participant, seconds: float) -> None:
+    """A person left: one call.quality event with their browser and their last summary (nulls where
+    none came). Numbers, role and browser only: no name, nothing of the call's content."""
+    if call.clinic_id is None:
+        return
+    summary = person.quality if isinstance(person.quality, dict) else {}
+    measured = {name: summary.get(name, empty) for name, empty in _UNMEASURED.items()}
+    measured["freeze_seconds"] = float(measured["freeze_seconds"] or 0)
+    if measured["loss_pct"] is not None:
+        measured["loss_pct"] = round(float(measured["loss_pct"]), 2)
+    account = person.user if person.user_id else None
+    record(
+        Kind.CALL_QUALITY,
+        clinic_id=call.clinic_id,
+        subject=call.key,
+        actor=account,
+        target=account if person.role == Participant.Role.STAFF else None,
+        seconds=seconds,
+        data={
+            "role": person.role,
+            "browser": person.browser,
+            "browser_version": person.browser_version,
+            "os": person.os,
+            **measured,
+            "seconds": max(0, round(seconds)),
+        },
     )
 
 

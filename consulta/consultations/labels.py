@@ -66,6 +66,15 @@ def call_labels() -> dict[str, str]:
         "quality_fair": _("Fair connection"),
         "quality_poor": _("Poor connection"),
         "quality_detail": _("Round trip %(rtt)s ms, packet loss %(loss)s percent"),
+        # The participants panel's connection figures (static/js/call/roster.js).
+        "client": _("%(browser)s %(version)s on %(os)s"),
+        "client_unknown": _("Browser not known"),
+        "connection_figures": _(
+            "Received %(kbps_in)s kbit/s, sent %(kbps_out)s kbit/s, round trip %(rtt)s ms, packet loss %(loss)s percent"
+        ),
+        "connection_direct": _("Direct connection"),
+        "connection_relayed": _("Relayed (%(protocol)s)"),
+        "connection_relayed_plain": _("Relayed"),
         # The call screen itself (static/js/call/view.js).
         "fullscreen": _("Full screen"),
         "move_picture": _("Move my picture"),

@@ -30,8 +30,8 @@ CALL_GROUP = frozenset(kind for kind in Kind if kind.value.split(".")[0] in ("ca
 ADMINISTRATION_GROUP = frozenset(Kind) - CONSULTATION_GROUP - CALL_GROUP
 
 # What a patient does by themselves: nobody's account, so the trail says "Patient".
-_BY_THE_PATIENT = frozenset({Kind.CONSULTATION_ENTERED, Kind.CONSULTATION_LEFT})
-_PARTICIPANT_KINDS = frozenset({Kind.PARTICIPANT_JOINED, Kind.PARTICIPANT_LEFT})
+_BY_THE_PATIENT = frozenset({Kind.CONSULTATION_ENTERED, Kind.CONSULTATION_LEFT, Kind.ENTRY_CHECK})
+_PARTICIPANT_KINDS = frozenset({Kind.PARTICIPANT_JOINED, Kind.PARTICIPANT_LEFT, Kind.CALL_QUALITY})
 
 
 def who(event: Event) -> str:
@@ -179,6 +179,12 @@ def call_summary(kind: Kind, event: Event) -> str:
             "role": _as_role(event.data.get("role")),
             "time": duration(event.seconds),
         }
+    if kind == Kind.CALL_QUALITY:
+        return _("Call of %(place)s, as %(role)s: %(quality)s") % {
+            "place": where,
+            "role": _as_role(event.data.get("role")),
+            "quality": call_quality_summary(event.data),
+        }
     if kind == Kind.ROOM_CALL_ENDED:
         return _("%(place)s: %(time)s, %(people)s") % {
             "place": where,
@@ -186,6 +192,41 @@ def call_summary(kind: Kind, event: Event) -> str:
             "people": _people(event.data.get("participants")),
         }
     return where
+
+
+def _number(value: Any) -> int | float | None:
+    return value if isinstance(value, int | float) and not isinstance(value, bool) else None
+
+
+def call_quality_summary(data: dict[str, Any]) -> str:
+    """A call.quality event's figures in words: browser, round trip, loss, bitrates, freezes,
+    reconnects, relayed or direct; what was not measured is left out."""
+    parts = []
+    browser = " ".join(str(data.get(name) or "") for name in ("browser", "browser_version")).strip()
+    if browser:
+        system = str(data.get("os") or "")
+        parts.append(_("%(browser)s on %(os)s") % {"browser": browser, "os": system} if system else browser)
+    if (rtt := _number(data.get("rtt_ms"))) is not None:
+        parts.append(_("round trip %(ms)s ms") % {"ms": rtt})
+    if (loss := _number(data.get("loss_pct"))) is not None:
+        parts.append(_("packet loss %(percent)s %%") % {"percent": f"{loss:.1f}"})
+    if (received := _number(data.get("kbps_in"))) is not None:
+        parts.append(_("received %(kbps)s kbit/s") % {"kbps": received})
+    if (sent := _number(data.get("kbps_out"))) is not None:
+        parts.append(_("sent %(kbps)s kbit/s") % {"kbps": sent})
+    freezes = _number(data.get("freezes")) or 0
+    if freezes:
+        seconds = _number(data.get("freeze_seconds")) or 0
+        parts.append(
+            ngettext("%(count)d video freeze (%(seconds)s s)", "%(count)d video freezes (%(seconds)s s)", int(freezes))
+            % {"count": freezes, "seconds": f"{seconds:.1f}"}
+        )
+    reconnects = _number(data.get("reconnects")) or 0
+    if reconnects:
+        parts.append(ngettext("%(count)d reconnect", "%(count)d reconnects", int(reconnects)) % {"count": reconnects})
+    if rtt is not None or data.get("relayed"):
+        parts.append(_("relayed") if data.get("relayed") else _("direct"))
+    return ", ".join(parts) or _("nothing measured")
 
 
 # --- Administration ------------------------------------------------------------------------
@@ -201,6 +242,8 @@ def _waiting_area_fields() -> dict[str, str]:
         "closed_message": _("message when closed"),
         "show_queue_position": _("queue position"),
         "device_check": _("device check"),
+        "bandwidth_warn_kbps": _("bandwidth warning level"),
+        "bandwidth_block_kbps": _("bandwidth block level"),
         "opening_hours": _("opening hours"),
         "entry_fields": _("questions"),
     }
@@ -294,4 +337,38 @@ def administration_summary(kind: Kind, event: Event, zone: tzinfo) -> str:
         return _("Alert settings changed: %(fields)s") % {"fields": fields} if fields else ""
     if kind.value.split(".")[0] in ("meeting_room", "user_room", "guest_link"):
         return _rooms(kind, event, zone)
+    if kind == Kind.ENTRY_CHECK:
+        return _entry_check(event)
     return ""
+
+
+def _entry_check_words() -> dict[str, str]:
+    return {
+        "browser": _("browser"),
+        "camera": _("camera"),
+        "microphone": _("microphone"),
+        "server": _("connection to the server"),
+        "bandwidth": _("bandwidth"),
+        "relay": _("relay server"),
+    }
+
+
+def _entry_check(event: Event) -> str:
+    """ "Entry check: blocked (bandwidth 150 kbit/s)": the outcome, what failed or warned, the figures."""
+    data = event.data
+    outcomes = {"passed": _("passed"), "warned": _("warned"), "blocked": _("blocked")}
+    outcome = outcomes.get(str(data.get("outcome")), str(data.get("outcome", "")))
+    details = []
+    for key, words in (("failed", _("failed: %(checks)s")), ("warned", _("warning: %(checks)s"))):
+        if data.get(key):
+            details.append(words % {"checks": _listed(data.get(key), _entry_check_words())})
+    down, up = data.get("down_kbps"), data.get("up_kbps")
+    if isinstance(down, int) and isinstance(up, int):
+        details.append(_("bandwidth %(kbps)s kbit/s") % {"kbps": min(down, up)})
+    if isinstance(data.get("rtt_ms"), int):
+        details.append(_("round trip %(ms)s ms") % {"ms": data["rtt_ms"]})
+    family = " / ".join(str(data[k]) for k in ("browser", "os") if data.get(k))
+    if family:
+        details.append(family)
+    words = _("Entry check: %(outcome)s (%(details)s)") if details else _("Entry check: %(outcome)s")
+    return words % {"outcome": outcome, "details": "; ".join(details)}

@@ -29,6 +29,21 @@ HOUR_WEIGHTS = (1, 1, 1, 1, 1, 2, 4, 8, 14, 16, 15, 13, 11, 12, 13, 12, 10, 8, 6
 # Relative arrivals per weekday, Monday first: a clinic is busiest early in the week, quiet at weekends.
 WEEKDAY_WEIGHTS = (16, 14, 13, 13, 11, 4, 3)
 ROOM_CALLS_PER_CONSULTATION = 0.125
+# Call quality: the patient's and the clinician's summaries for a sample of the answered
+# consultations, and an entry check before a sample of the entries (clinics with the check on).
+# Samples, so that a year's history takes at most about a fifth longer to write.
+QUALITY_SAMPLE = 0.25
+ENTRY_CHECK_SAMPLE = 0.2
+# (browser, major version, system, weight): what patients and the team come with.
+PATIENT_BROWSERS = (
+    ("Chrome Mobile", "156", "Android", 34), ("Mobile Safari", "18", "iOS", 30), ("Chrome", "156", "Windows", 16),
+    ("Safari", "18", "Mac OS X", 8), ("Edge", "156", "Windows", 6), ("Firefox", "146", "Windows", 4),
+    ("Samsung Internet", "28", "Android", 2),
+)  # fmt: skip
+STAFF_BROWSERS = (
+    ("Chrome", "156", "Windows", 50), ("Edge", "156", "Windows", 30), ("Chrome", "156", "Mac OS X", 12),
+    ("Firefox", "146", "Windows", 8),
+)  # fmt: skip
 
 
 @dataclass
@@ -60,6 +75,9 @@ class _World:
     staff: Sequence[User]
     rng: random.Random
     day_weights: tuple[int, ...] = ()
+    # The call-quality figures' own generator, seeded from `rng`'s state without drawing from
+    # it: the consultations, waits and calls stay exactly as they were for a given seed.
+    extras: random.Random = field(default_factory=random.Random)
 
     def moment(self) -> datetime:
         """A time of arrival. With `start` in a ZoneInfo zone the arithmetic is on its wall clock,
@@ -127,6 +145,11 @@ def _consultation(world: _World, number: int, pending: _Pending) -> None:
     )
     closing = {"wait_seconds": wait, "participants": peak}  # as the actions write it
     _consultation_events(world, pending, subject, clinic, entered, answered_at, ended, outcome, staff, call, closing)
+    if world.extras.random() < ENTRY_CHECK_SAMPLE:
+        pending.events.append(_entry_check(world, clinic, entered - timedelta(seconds=30)))
+    if answered and world.extras.random() < QUALITY_SAMPLE:
+        for role, person in (("patient", None), ("staff", staff)):
+            pending.events.append(_quality(world, clinic, subject, ended, role, person, call))
     if transferred:
         origin = rng.choice([c for c in world.clinics if c.pk != clinic.pk])
         moved = entered + timedelta(seconds=wait // 2)
@@ -162,6 +185,64 @@ def _consultation_events(
     kind = closing.get(outcome, Kind.CONSULTATION_EXPIRED)
     events.append(world.event(kind, ended, clinic, subject, seconds=call, data=closing_data))
     pending.events.extend(events)
+
+
+def _quality(
+    world: _World, clinic: Clinic, subject: str, ended: datetime, role: str, person: User | None, seconds: int
+) -> Event:
+    """One person's call.quality event as `calls.records.quality` writes it: mostly fine, some not."""
+    rng = world.extras
+    patient = role == "patient"
+    table = PATIENT_BROWSERS if patient else STAFF_BROWSERS
+    browser, version, system, _weight = rng.choices(table, weights=[row[3] for row in table])[0]
+    measured = rng.random() > 0.04  # a browser that never sent a summary: nulls
+    relayed = measured and rng.random() < (0.09 if patient else 0.03)
+    rtt = int(rng.lognormvariate(4.0 if patient else 3.6, 0.5)) + (40 if relayed else 0)
+    frozen = measured and rng.random() < (0.22 if patient else 0.08)
+    freezes = rng.randint(1, 6) if frozen else 0
+    data = {
+        "role": role, "browser": browser, "browser_version": version, "os": system,
+        "rtt_ms": rtt if measured else None,
+        "loss_pct": round(min(40.0, rng.expovariate(1 / (1.2 if patient else 0.5))), 2) if measured else None,
+        "kbps_in": max(60, int(rng.gauss(900, 250))) if measured else None,
+        "kbps_out": max(60, int(rng.gauss(850 if patient else 950, 250))) if measured else None,
+        "freezes": freezes, "freeze_seconds": round(freezes * rng.uniform(0.3, 2.5), 1),
+        "reconnects": rng.choices((0, 1, 2, 3), weights=(86, 10, 3, 1))[0] if measured else 0,
+        "relayed": relayed, "seconds": seconds,
+    }  # fmt: skip
+    target = person if person is not None and not patient else None
+    return world.event(
+        Kind.CALL_QUALITY,
+        ended,
+        clinic,
+        subject,
+        actor=target,
+        target=target,
+        target_label=target.email if target else "",
+        seconds=seconds,
+        data=data,
+    )
+
+
+def _entry_check(world: _World, clinic: Clinic, at: datetime) -> Event:
+    """An entry check as the entry page reports it: most pass, some warn, a few are blocked."""
+    rng = world.extras
+    browser, _version, system, _weight = rng.choices(PATIENT_BROWSERS, weights=[row[3] for row in PATIENT_BROWSERS])[0]
+    down, up = int(rng.lognormvariate(8.8, 0.8)), int(rng.lognormvariate(7.6, 0.8))
+    failed: list[str] = []
+    warned = ["bandwidth"] if min(down, up) < 500 else []
+    roll = rng.random()
+    if roll < 0.05:
+        failed = [rng.choices(("camera", "microphone", "browser", "server"), weights=(4, 3, 2, 1))[0]]
+    elif roll < 0.08:
+        warned.append("relay")
+    outcome = "blocked" if failed else "warned" if warned else "passed"
+    data = {
+        "outcome": outcome, "failed": failed, "warned": warned,
+        "down_kbps": None if "server" in failed else down, "up_kbps": None if "server" in failed else up,
+        "rtt_ms": int(rng.lognormvariate(3.8, 0.5)), "browser": browser.split(" ")[0], "os": system,
+    }  # fmt: skip
+    return world.event(Kind.ENTRY_CHECK, at, clinic, "", data=data)
 
 
 def _room_call(world: _World, pending: _Pending) -> None:
@@ -205,7 +286,10 @@ def generate_history(
     The consultations are numbered from `first_number` ("consultation:<n>" in their events)."""
     assert clinics and days > 0 and consultations >= 0
     weights = [WEEKDAY_WEIGHTS[(start + timedelta(days=day)).weekday()] for day in range(days)]
-    world = _World(organisation, clinics, start, days, answered_by, rng, tuple(itertools.accumulate(weights)))
+    # The generator's words of state are ints, whose hash is the same on every run and machine.
+    extras = random.Random(hash(rng.getstate()[1]))  # noqa: S311 - made-up demo figures, not secrets
+    days_weights = tuple(itertools.accumulate(weights))
+    world = _World(organisation, clinics, start, days, answered_by, rng, days_weights, extras)
     pending = _Pending()
     room_calls = int(consultations * ROOM_CALLS_PER_CONSULTATION)
     for count in range(1, consultations + 1):

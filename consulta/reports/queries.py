@@ -21,6 +21,7 @@ from consulta.eventlog.kinds import Kind
 from consulta.eventlog.models import Event
 from consulta.organisations.models import Clinic, Organisation
 from consulta.reports.period import Criteria, local_slot, quarter_hour
+from consulta.reports.quality import Quality, quality
 from consulta.reports.stats import Spread, spread
 
 ANSWERED = Q(answered_at__isnull=False)
@@ -106,6 +107,7 @@ class Report:
     waiting: WaitingArea
     providers: tuple[Provider, ...]
     rooms: tuple[RoomCalls, ...]
+    quality: Quality
 
 
 def consultation_rows(scope: Scope, criteria: Criteria) -> QuerySet[ConsultationRecord]:
@@ -264,4 +266,5 @@ def build_report(scope: Scope, criteria: Criteria) -> Report:
         waiting=waiting_area(scope, criteria),
         providers=providers(scope, criteria),
         rooms=room_calls(scope, criteria),
+        quality=quality(((c.pk, c.name) for c in scope.clinics), criteria, scope.whole_organisation),
     )

@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 
 from consulta.calls.models import RoomCallRecord
 from consulta.reports.charts import hour_points, outcome_parts, wait_points
+from consulta.reports.quality import Quality
 from consulta.reports.queries import Report, WaitingArea, consultation_rows, room_call_rows
 
 CHUNK = 2000
@@ -36,6 +37,15 @@ def whole(value: float | None) -> int | None:
 
 def one_decimal(value: float | None) -> float | None:
     return None if value is None else round(value, 1)
+
+
+def percent(share: float | None) -> float | None:
+    """A share (0-1) as shown everywhere: percent to one decimal."""
+    return None if share is None else round(100 * share, 1)
+
+
+def two_decimals(value: float | None) -> float | None:
+    return None if value is None else round(value, 2)
 
 
 def weekday_names() -> list[str]:
@@ -126,8 +136,73 @@ def _people_and_rooms(report: Report) -> list[Section]:
     ]
 
 
+def _call_quality(quality: Quality) -> list[Section]:
+    calls = quality.calls
+    rows = (
+        (_("Participants who left a call"), calls.participants),
+        (_("Participants with a quality summary"), calls.summarised),
+        (_("Median round trip (ms)"), whole(calls.median_rtt)),
+        (_("Median packet loss (%)"), two_decimals(calls.median_loss)),
+        (_("Relayed through a TURN server (%)"), percent(calls.relayed_share)),
+        (_("Reconnects"), calls.reconnects),
+        (_("Reconnects per 100 participants"), one_decimal(calls.reconnects_per_100)),
+        (_("Participants with a video freeze (%)"), percent(calls.frozen_share)),
+        (_("Video frozen in total (seconds)"), one_decimal(calls.freeze_seconds)),
+    )
+    header = (_("Participants"), _("Median round trip (ms)"), _("Relayed (%)"), _("Reconnects"))
+
+    def grouped(rows: tuple[Any, ...]) -> tuple[tuple[Any, ...], ...]:
+        return tuple(
+            (r.label, r.participants, whole(r.median_rtt), percent(r.relayed_share), r.reconnects) for r in rows
+        )
+
+    return [
+        Section(_("Call quality"), (_("Figure"), _("Value")), rows),
+        Section(_("Call quality by role"), (_("Role"), *header), grouped(calls.by_role)),
+        Section(_("Call quality by browser"), (_("Browser"), *header), grouped(calls.by_browser)),
+    ]
+
+
+def _entry_checks(quality: Quality) -> list[Section]:
+    entry = quality.entry
+    rows = (
+        (_("Entry checks run"), entry.checks),
+        (_("Passed"), entry.passed),
+        (_("Let in with a warning"), entry.warned),
+        (_("Blocked"), entry.blocked),
+        (_("Median measured bandwidth, the lower of down and up (kbit/s)"), whole(entry.median_kbps)),
+    )
+    reasons = tuple((r.label, r.blocked, r.warned) for r in entry.reasons)
+    sections = [
+        Section(_("Entry checks"), (_("Figure"), _("Value")), rows),
+        Section(_("Entry checks by reason"), (_("Check"), _("Blocked"), _("Warned")), reasons),
+    ]
+    if quality.clinics:
+        clinics = tuple(
+            (c.clinic, c.checks, c.blocked, c.warned, c.patients, c.reconnects, percent(c.relayed_share),
+             whole(c.median_rtt))
+            for c in quality.clinics
+        )  # fmt: skip
+        header = (
+            _("Clinic"), _("Entry checks"), _("Blocked"), _("Warned"), _("Patients with a summary"),
+            _("Patients' reconnects"), _("Patients relayed (%)"), _("Patients' median round trip (ms)"),
+        )  # fmt: skip
+        sections.append(Section(_("Where patients struggle, by clinic"), header, clinics))
+    return sections
+
+
+def quality_sections(quality: Quality) -> list[Section]:
+    return [*_call_quality(quality), *_entry_checks(quality)]
+
+
 def summary_sections(report: Report) -> list[Section]:
-    return [_about(report), _waiting(report.waiting), *_breakdowns(report.waiting), *_people_and_rooms(report)]
+    return [
+        _about(report),
+        _waiting(report.waiting),
+        *_breakdowns(report.waiting),
+        *_people_and_rooms(report),
+        *quality_sections(report.quality),
+    ]
 
 
 def _local(moment: datetime | None, zone: ZoneInfo) -> datetime | None:

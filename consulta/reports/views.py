@@ -25,7 +25,7 @@ from consulta.reports import charts
 from consulta.reports.exporters import EXPORTERS
 from consulta.reports.forms import ReportForm, form_data
 from consulta.reports.queries import Report, Scope, build_report
-from consulta.reports.tables import transfer_rows, weekday_names
+from consulta.reports.tables import quality_sections, transfer_rows, weekday_names
 
 
 @dataclass(frozen=True)
@@ -108,6 +108,8 @@ def _page(request: HttpRequest, place: Place) -> HttpResponse:
             "report": report,
             "charts": _charts(report),
             "transfers": transfer_rows(report.waiting),
+            # The same tables as the downloads write (tables.py): the page and the files agree.
+            "quality_sections": quality_sections(report.quality),
             "downloads": [
                 (name.upper(), f"{reverse(place.export, args=[*place.url_args, name])}?{query}") for name in EXPORTERS
             ],

@@ -14,6 +14,7 @@ from __future__ import annotations
 import re
 import secrets
 import string
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import partial
@@ -127,7 +128,17 @@ def send_chat(page: Page, text: str) -> None:
     chat.get_by_role("button", name="Send", exact=True).click()
 
 
+def quality_summaries(audit: Page, demo: dict[str, Any]) -> list[str]:
+    """The summaries of Northside's call.quality events, from its audit CSV (an org admin's view)."""
+    response = audit.request.get(f"{demo['base_url']}/c/northside/audit/export.csv?kind=call.quality")
+    assert response.status == 200, response.text()
+    return re.findall(r"Call of consultation #\d+, as [^:]+: [^\r\n\"]*", response.text())
+
+
 def test_chat_participants_quality_then_nothing_left_after_the_end(new_page, demo) -> None:
+    audit = new_page()
+    login(audit, demo, "organisation_admin")
+    before = Counter(quality_summaries(audit, demo))
     call = start_call(new_page, demo, "Chatty")
     patient, clinician = call.patient, call.clinician
 
@@ -159,6 +170,23 @@ def test_chat_participants_quality_then_nothing_left_after_the_end(new_page, dem
     expect(duration).to_have_text(re.compile(r"^\d\d:\d\d$"))
     expect(duration).not_to_have_text("00:00", timeout=5_000)
 
+    # Each one's browser and system, from the server (headless Chromium reads as Chrome), and for
+    # the other person the connection's figures, as text: bitrates, round trip, loss, direct.
+    patient_row = roster_row(clinician, call.patient_name)
+    expect(patient_row.locator(".call-roster-client")).to_have_text(re.compile(r"^Chrome \d+ on Linux$"))
+    expect(view(clinician).locator(".call-roster-row[data-self] .call-roster-client")).to_have_text(
+        re.compile(r"^Chrome \d+ on Linux$")
+    )
+    figures = r"^Received \d+ kbit/s, sent \d+ kbit/s, round trip \d+ ms, packet loss [\d.]+ percent$"
+    expect(patient_row.locator(".call-roster-connection")).to_have_text(re.compile(figures), timeout=15_000)
+    expect(patient_row.locator(".call-roster-route")).to_have_text("Direct connection")
+    expect(patient_row).to_have_attribute("data-connection", "direct")
+    control(patient, "Participants").click()
+    clinician_row = roster_row(patient, call.clinician_name)
+    expect(clinician_row.locator(".call-roster-client")).to_have_text(re.compile(r"^Chrome \d+ on Linux$"))
+    expect(clinician_row.locator(".call-roster-connection")).to_have_text(re.compile(figures), timeout=15_000)
+    expect(clinician_row.locator(".call-roster-route")).to_have_text("Direct connection")
+
     # Connection quality of the patient, in words, with the numbers for whoever asks.
     quality = tile_of(clinician, call.patient_name).locator(".call-quality")
     expect(quality).to_have_text(QUALITY)
@@ -172,6 +200,19 @@ def test_chat_participants_quality_then_nothing_left_after_the_end(new_page, dem
     expect(view(patient).locator("*")).to_have_count(0)
     expect(patient.get_by_text("Hello from the clinic")).to_have_count(0)
     expect(patient.get_by_text("Thanks, doctor")).to_have_count(0)
+
+    # The call left one quality summary for each of them in the clinic's log: their browser
+    # (Chrome, not HeadlessChrome), a measured round trip, direct; nobody's name.
+    def new_summaries() -> list[str]:
+        return list((Counter(quality_summaries(audit, demo)) - before).elements())
+
+    def one_each(found: list[str]) -> bool:
+        return sorted(summary.split(", as ")[1].split(":")[0] for summary in found) == ["a team member", "the patient"]
+
+    found = poll(new_summaries, one_each, audit, DEADLINE_S, "a call.quality event for each of the two")
+    for summary in found:
+        assert re.search(r": Chrome \d+ on Linux, round trip \d+ ms, .*direct$", summary), summary
+        assert call.patient_name.split()[1] not in summary and call.clinician_name not in summary
 
 
 def test_screen_share_replaces_the_camera_for_the_other_side(new_page, demo) -> None:

@@ -66,7 +66,8 @@ test("QualityMonitor grades each connected peer from the transport's stats", asy
   monitor.start();
   t.mock.timers.tick(2_000);
   await settle();
-  assert.deepEqual(seen.get("a"), { level: "good", rttMs: 50, lossPercent: 0 });
+  const { level, rttMs, lossPercent, kbpsIn, relayed } = seen.get("a");
+  assert.deepEqual({ level, rttMs, lossPercent, kbpsIn, relayed }, { level: "good", rttMs: 50, lossPercent: 0, kbpsIn: null, relayed: false });
   assert.equal(seen.get("b").level, "poor");
   assert.equal(seen.has("c"), false, "not connected: not graded");
   monitor.stop();

@@ -5,6 +5,9 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
+import os
+import subprocess
+import sys
 import time
 from datetime import timedelta
 
@@ -80,7 +83,9 @@ async def _patient_joins(sockets: Sockets, consultation: Consultation) -> tuple[
 
 
 def _peer(peer_id: str, name: str, role: str, audio: bool = True, video: bool = True) -> Frame:
-    return {"peer_id": peer_id, "name": name, "role": role, "audio": audio, "video": video}
+    # No User-Agent in these tests: browser and system not known (test_call_quality.py has them).
+    client = {"browser": "", "browser_version": "", "os": ""}
+    return {"peer_id": peer_id, "name": name, "role": role, "audio": audio, "video": video, "client": client}
 
 
 # --- Who may take part ---------------------------------------------------------------------------------
@@ -112,8 +117,17 @@ async def test_the_team_member_and_the_patient_meet_in_the_call(
     sockets: Sockets, world: World, astrid: Consultation, member_headers: Headers
 ) -> None:
     staff, staff_welcome = await _staff_joins(sockets, astrid, member_headers)
-    assert set(staff_welcome) == {"type", "peer_id", "peers", "ice_servers", "apps_view_only"}
+    assert set(staff_welcome) == {
+        "type",
+        "peer_id",
+        "peers",
+        "ice_servers",
+        "ice_transport_policy",
+        "apps_view_only",
+        "client",
+    }
     assert staff_welcome["apps_view_only"] is False
+    assert staff_welcome["ice_transport_policy"] == "all"  # CALL_ICE_TRANSPORT_POLICY's default
     assert staff_welcome["peers"] == []
     assert isinstance(staff_welcome["ice_servers"], list)
     staff_id = staff_welcome["peer_id"]
@@ -392,6 +406,39 @@ async def test_without_turn_settings_only_stun_is_offered(
     _staff, welcome = await _staff_joins(sockets, astrid, member_headers)
 
     assert welcome["ice_servers"] == [{"urls": ["stun:127.0.0.1:3478"]}]
+
+
+async def test_the_welcome_carries_the_relay_only_policy(
+    sockets: Sockets, world: World, astrid: Consultation, member_headers: Headers, settings: Settings
+) -> None:
+    settings.TURN_URLS = ["turn:127.0.0.1:3478"]
+    settings.TURN_SECRET = "s3cret"
+    settings.CALL_ICE_TRANSPORT_POLICY = "relay"
+
+    _staff, welcome = await _staff_joins(sockets, astrid, member_headers)
+    await _answer(astrid, world)
+    _patient, patient_welcome = await _patient_joins(sockets, astrid)
+
+    assert welcome["ice_transport_policy"] == patient_welcome["ice_transport_policy"] == "relay"
+    assert welcome["ice_servers"][0]["urls"] == ["turn:127.0.0.1:3478"]
+
+
+def test_a_bad_ice_transport_policy_refuses_to_start() -> None:
+    """The settings module itself refuses: a typo would otherwise leave calls silently direct."""
+    for environment, message in (
+        ({"CALL_ICE_TRANSPORT_POLICY": "relay-only"}, "CALL_ICE_TRANSPORT_POLICY must be all or relay"),
+        ({"CALL_ICE_TRANSPORT_POLICY": "relay", "TURN_URLS": "", "TURN_SECRET": ""}, "needs TURN_URLS and TURN_SECRET"),
+    ):
+        result = subprocess.run(
+            [sys.executable, "-c", "import consulta.settings"],
+            env={**os.environ, "SECRET_KEY": "k" * 50, "DJANGO_SETTINGS_MODULE": "consulta.settings", **environment},
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=False,
+        )
+        assert result.returncode != 0
+        assert "ImproperlyConfigured" in result.stderr and message in result.stderr, result.stderr
 
 
 # --- Malformed signals -----------------------------------------------------------------------------------

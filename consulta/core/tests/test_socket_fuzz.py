@@ -229,6 +229,18 @@ BASES: list[dict[str, Any]] = [
     {"type": "manage", "action": "hold", "to": PEER},
     {"type": "apps", "view_only": True},
     {"type": "apps", "view_only": False},
+    {"type": "quality"},
+    {
+        "type": "quality",
+        "rtt_ms": 48,
+        "loss_pct": 0.5,
+        "kbps_in": 900,
+        "kbps_out": 850,
+        "freezes": 1,
+        "freeze_seconds": 0.4,
+        "reconnects": 0,
+        "relayed": True,
+    },
 ]
 
 # Numbers past every range a field has, and past what a parser holds (a float of 1e309 is inf).

@@ -32,3 +32,13 @@ def decimal(value: float | None) -> str:
 @register.filter
 def count(value: int | None) -> str:
     return "—" if value is None else str(value)
+
+
+@register.filter
+def figure(value: float | str | None) -> str:
+    """A cell of a section the downloads hold too (tables.py): the same number, in the reader's format."""
+    if value is None:
+        return "—"
+    if isinstance(value, float):
+        return number_format(value)
+    return str(value)

@@ -74,6 +74,26 @@ def test_last_months_report_shows_the_history_the_demo_made(demo: Client) -> Non
     assert all(email.endswith("@" + DOMAIN) for email in providers)
 
 
+def test_the_call_quality_section_is_filled_and_plausible(demo: Client) -> None:
+    page = demo.get(reverse("reports:organisation", args=["demo-health"]))
+    quality = page.context["report"].quality
+    calls, entry = quality.calls, quality.entry
+    # A sample of the answered consultations left the patient's and the clinician's summaries.
+    answered = sum(1 for row in _last_month_rows() if row.answered_at is not None)
+    assert 0.1 * answered < calls.participants / 2 < 0.5 * answered
+    assert 0.9 * calls.participants < calls.summarised <= calls.participants
+    assert calls.median_rtt is not None and 20 < calls.median_rtt < 200
+    assert calls.relayed_share is not None and 0 < calls.relayed_share < 0.2
+    assert {row.label for row in calls.by_role} == {"Patients", "Clinic team"}
+    assert any(row.label == "Mobile Safari" for row in calls.by_browser)
+    # Entry checks: most pass, some warn, a few are blocked, for a reason the report names.
+    assert entry.checks == entry.passed + entry.warned + entry.blocked
+    assert entry.passed > entry.warned > 0 and entry.blocked > 0
+    assert sum(reason.blocked for reason in entry.reasons) == entry.blocked
+    assert entry.median_kbps is not None and entry.median_kbps > 500
+    assert len(quality.clinics) == len(page.context["report"].scope.clinics) and quality.clinics[0].checks > 0
+
+
 def test_the_spreadsheet_download_carries_the_same_month(demo: Client) -> None:
     download = demo.get(reverse("reports:export_organisation", args=["demo-health", "csv"]))
     assert download.status_code == 200

@@ -42,7 +42,7 @@ def test_defaults_are_last_full_month_in_the_organisations_zone(world: World) ->
     assert response.context["report"].scope.whole_organisation
     body = response.content.decode()
     assert f'value="{first.isoformat()}"' in body and f'value="{last.isoformat()}"' in body
-    assert "Call quality is not recorded yet." in body
+    assert "Call quality by browser" in body and "Entry checks by reason" in body
 
 
 def test_last_full_month_is_the_previous_calendar_month() -> None:

@@ -55,7 +55,8 @@ def clerk_headers(world: World) -> Headers:
 
 
 def _peer(peer_id: str, name: str, role: str) -> dict[str, object]:
-    return {"peer_id": peer_id, "name": name, "role": role, "audio": True, "video": True}
+    client = {"browser": "", "browser_version": "", "os": ""}  # no User-Agent in these tests
+    return {"peer_id": peer_id, "name": name, "role": role, "audio": True, "video": True, "client": client}
 
 
 async def _headers_of(world: World, person: str) -> Headers | None:

@@ -12,6 +12,8 @@ const FIELDS = {
   heartbeat: ["type"],
   media_state: ["type", "audio", "video"],
   signal: ["type", "to", "description", "candidate"],
+  // The browser's call-quality summary: the server keeps it, and answers nothing.
+  quality: ["type", "rtt_ms", "loss_pct", "kbps_in", "kbps_out", "freezes", "freeze_seconds", "reconnects", "relayed"],
 };
 const DESCRIPTION_FIELDS = ["type", "sdp"];
 const CANDIDATE_FIELDS = ["candidate", "sdpMid", "sdpMLineIndex", "usernameFragment"];
@@ -122,6 +124,7 @@ export class Relay {
     if (!member) return this.#reject(socket, "not_in_call", text);
     if (message.type === "leave_call") return this.#leave(member);
     if (message.type === "media_state") return this.#mediaState(socket, member, message, text);
+    if (message.type === "quality") return;
     return this.#signal(socket, member, message, text);
   }
 

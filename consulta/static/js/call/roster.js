@@ -1,8 +1,9 @@
-// Who is in the call: names, roles, microphone and camera, and for account holders the call
-// manager's actions on each of the others (ask to mute, put on hold, disconnect). Also the
-// call's duration.
+// Who is in the call: names, roles, browser and system, microphone and camera, for each of the
+// others the connection's figures (received and sent kbit/s, round trip, loss, direct or
+// relayed: quality.js's readings, as text), and for account holders the call manager's actions
+// on each of the others (ask to mute, put on hold, disconnect). Also the call's duration.
 
-import { button, el, uniqueId } from "./dom.js";
+import { button, el, format, uniqueId } from "./dom.js";
 
 const ROLE_LABELS = { patient: "role_patient", staff: "role_staff", guest: "role_guest" };
 
@@ -29,12 +30,54 @@ export class Roster {
     this.#row(null, labels.you ?? "");
   }
 
-  upsert({ peer_id: peerId, name, role, audio = true, video = true }) {
+  upsert({ peer_id: peerId, name, role, audio = true, video = true, client = null }) {
     const row = this.#rows.get(peerId) ?? this.#row(peerId, name, role);
     row.name.textContent = name ?? "";
     row.role.textContent = this.#labels[ROLE_LABELS[role]] ?? "";
     row.role.hidden = !row.role.textContent;
     this.setMedia(peerId, { audio, video });
+    this.setClient(peerId, client);
+  }
+
+  // client: {browser, browser_version, os} from the server ("" where not known), or null.
+  setClient(peerId, client) {
+    const row = this.#rows.get(peerId);
+    if (!row) return;
+    const L = this.#labels;
+    const known = Boolean(client?.browser);
+    row.client.textContent = known
+      ? format(client.os ? L.client : "%(browser)s %(version)s", {
+          browser: client.browser,
+          version: client.browser_version ?? "",
+          os: client.os,
+        }).trim()
+      : (L.client_unknown ?? "");
+    row.root.dataset.browser = known ? client.browser : "";
+  }
+
+  // The connection to that person now (quality.js's reading), or null while not measured.
+  setConnection(peerId, reading) {
+    const row = this.#rows.get(peerId);
+    if (!row?.connection) return;
+    row.connection.hidden = !reading;
+    row.route.hidden = !reading || reading.relayed === null;
+    if (!reading) return;
+    const L = this.#labels;
+    const figure = (value) => (value === null || value === undefined ? "–" : String(value));
+    row.connection.textContent = format(L.connection_figures, {
+      kbps_in: figure(reading.kbpsIn),
+      kbps_out: figure(reading.kbpsOut),
+      rtt: figure(reading.rttMs),
+      loss: reading.lossPercent === null ? "–" : reading.lossPercent.toFixed(1),
+    });
+    row.root.dataset.rttMs = reading.rttMs === null ? "" : String(reading.rttMs);
+    if (reading.relayed === null) return;
+    row.root.dataset.connection = reading.relayed ? "relayed" : "direct";
+    row.route.textContent = reading.relayed
+      ? reading.relayProtocol
+        ? format(L.connection_relayed, { protocol: reading.relayProtocol.toUpperCase() })
+        : (L.connection_relayed_plain ?? "")
+      : (L.connection_direct ?? "");
   }
 
   setMedia(peerId, { audio, video }) {
@@ -67,11 +110,16 @@ export class Roster {
       role: el("span", { class: "call-roster-role", hidden: "" }),
       audioOff: el("span", { class: "call-indicator", "data-indicator": "audio", hidden: "" }, L.microphone_off ?? ""),
       videoOff: el("span", { class: "call-indicator", "data-indicator": "video", hidden: "" }, L.camera_off ?? ""),
+      client: el("span", { class: "call-roster-client" }),
+      connection: peerId ? el("span", { class: "call-roster-connection", hidden: "" }) : null,
+      route: peerId ? el("span", { class: "call-roster-route", hidden: "" }) : null,
       pin: null,
     };
     const who = el("div", { class: "call-roster-who" });
     who.append(row.name, row.role, row.audioOff, row.videoOff);
-    root.append(who);
+    const details = el("div", { class: "call-roster-details" });
+    details.append(...[row.client, row.connection, row.route].filter(Boolean));
+    root.append(who, details);
     if (peerId) {
       const actions = el("div", { class: "call-roster-actions" });
       const described = { "aria-describedby": nameId };

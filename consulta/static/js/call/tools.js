@@ -14,6 +14,10 @@ import { canShareScreen, LocalMedia } from "./local-media.js";
 import { QualityMonitor } from "./quality.js";
 import { CallClock, Roster } from "./roster.js";
 
+// How often the summary of our connections goes to the server (`quality`, docs/signalling.md);
+// once more as we leave.
+const QUALITY_SUMMARY_MS = 15_000;
+
 export class CallTools {
   #L;
   #view;
@@ -31,6 +35,9 @@ export class CallTools {
   #apps;
   #buttons = {};
   #closed = false;
+  #joined = false;
+  #summaryTimer = null;
+  #summarySent = false;
 
   // `mesh`: the call's transport (transport.js). `selfRole`: ours ("staff", "patient",
   // "guest") if the page knows it, for the apps; else a call manager counts as staff.
@@ -59,6 +66,7 @@ export class CallTools {
     this.#layout = new Layout({ view, onChange: (layout) => this.#layoutChanged(layout) });
     this.#speaker = new ActiveSpeaker({ transport, onChange: (peerId) => this.#layout.setSpeaker(peerId) });
     this.#quality = new QualityMonitor({ transport, onQuality: (peerId, q) => this.#showQuality(peerId, q) });
+    this.#summaryTimer = setInterval(() => this.sendQuality(), QUALITY_SUMMARY_MS);
     this.#clock = new CallClock(L);
     view.addTop(this.#clock.root);
 
@@ -108,6 +116,8 @@ export class CallTools {
   joined(welcome) {
     const { peer_id: self, peers } = welcome;
     for (const peer of peers) if (peer.peer_id !== self) this.#roster.upsert(peer);
+    this.#roster.setClient(null, welcome.client ?? null);
+    this.#joined = true;
     this.#apps.joined(welcome);
     this.#chat.setEnabled(true);
     this.#clock.start();
@@ -133,6 +143,8 @@ export class CallTools {
   }
 
   peerState(peerId, state) {
+    this.#quality.peerState(peerId, state);
+    if (state !== "connected") this.#roster.setConnection(peerId, null);
     // A connection's first negotiation creates the encodings the table limits.
     if (state === "connected") this.#adaptBitrate();
   }
@@ -172,10 +184,18 @@ export class CallTools {
     this.#layout.togglePin(peerId);
   }
 
+  // Our connections' summary so far, to the server (every QUALITY_SUMMARY_MS, and as we leave).
+  sendQuality() {
+    if (this.#closed || !this.#joined) return;
+    this.#summarySent = true;
+    this.#send(this.#quality.summary.summary());
+  }
+
   // Nothing of the call outlives it: the chat's lines go with it.
   close() {
     if (this.#closed) return;
     this.#closed = true;
+    clearInterval(this.#summaryTimer);
     this.#media.close();
     this.#bitrate.stop();
     this.#quality.stop();
@@ -227,7 +247,12 @@ export class CallTools {
     badge.textContent = count ? ` ${format(this.#L.chat_unread, { n: count })}` : "";
   }
 
-  #showQuality(peerId, { level, rttMs, lossPercent }) {
+  #showQuality(peerId, reading) {
+    const { level, rttMs, lossPercent } = reading;
+    this.#roster.setConnection(peerId, reading);
+    // The first measured round trip goes to the server at once: a call ended by the other side
+    // (call_ended) sends no last summary, and a short call may end before the first 15 s.
+    if (rttMs !== null && !this.#summarySent) queueMicrotask(() => this.sendQuality());
     if (!level) return this.#view.setQuality(peerId, null);
     const detail = format(this.#L.quality_detail, {
       rtt: rttMs ?? "–",
