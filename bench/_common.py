@@ -246,16 +246,8 @@ def environment(extra: dict[str, str]) -> Iterator[None]:
 @contextmanager
 def consulta_server(extra_env: dict[str, str] | None = None) -> Iterator[live.LiveServer]:
     """The real server exactly as the browser tests start it (tests/e2e/server.py), stopped afterwards."""
-    tmp_dir = Path(tempfile.mkdtemp(prefix="consulta-bench-"))
-    try:
-        with environment(extra_env or {}):
-            server = live.start(tmp_dir)
-        try:
-            yield server
-        finally:
-            server.stop()
-    finally:
-        shutil.rmtree(tmp_dir, ignore_errors=True)
+    with live.serving("consulta-bench-", extra_env=extra_env) as server:
+        yield server
 
 
 @contextmanager

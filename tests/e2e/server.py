@@ -9,12 +9,16 @@ from __future__ import annotations
 import json
 import os
 import secrets
+import shutil
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.error
 import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -166,6 +170,20 @@ def start(
         server.stop()
         raise
     return server
+
+
+@contextmanager
+def serving(prefix: str = "consulta-e2e-", **options: Any) -> Iterator[LiveServer]:
+    """A server of its own (`start`'s options) in a temporary folder; stopped and removed afterwards."""
+    tmp_dir = Path(tempfile.mkdtemp(prefix=prefix))
+    try:
+        server = start(tmp_dir, **options)
+        try:
+            yield server
+        finally:
+            server.stop()
+    finally:
+        shutil.rmtree(tmp_dir, ignore_errors=True)
 
 
 def _wait_until_healthy(server: LiveServer) -> None:

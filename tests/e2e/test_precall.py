@@ -17,11 +17,8 @@ hands out its TURN URLs and requires relayed calls, it reports the relay reachab
 from __future__ import annotations
 
 import re
-import shutil
-import tempfile
 from collections import Counter
 from collections.abc import Callable
-from pathlib import Path
 from typing import Any
 
 from playwright.sync_api import CDPSession, Page, expect
@@ -185,32 +182,27 @@ def test_the_public_precall_page_checks_everything_and_sums_it_up(
 
 
 def test_the_precall_page_reaches_a_real_relay_over_udp_and_tcp(new_page: Callable[..., Page]) -> None:
-    tmp_dir = Path(tempfile.mkdtemp(prefix="consulta-e2e-precall-"))
-    server = None
     # coturn from deploy/turnserver.conf on 127.0.0.1 (CoturnError, saying what to install, if missing).
-    with running_coturn(["127.0.0.1"]) as turn:
-        try:
-            server = live.start(tmp_dir, extra_env=turn.server_env(CALL_ICE_TRANSPORT_POLICY="relay"))
-            page = new_page()
-            page.goto(server.url + "/precall/")
-            run_precall(page)
-            row = page.locator('[data-check="relay"]')
-            expect(row).to_have_attribute("data-result", "ok")
-            detail = row.locator(".check-detail")
-            expect(detail).to_contain_text(f"{turn.urls_udp}: UDP reachable")
-            expect(detail).to_contain_text(f"{turn.urls_tcp}: TCP reachable")
-            expect(detail).to_contain_text("UDP: reachable, TCP: reachable, TLS: not configured")
-            expect(detail).to_contain_text("This service allows relayed calls only")
-            # What the browser's relay candidates themselves said (RTCIceCandidate.relayProtocol).
-            expect(row).to_have_attribute("data-relay-protocols", "tcp,udp")
+    with (
+        running_coturn(["127.0.0.1"]) as turn,
+        live.serving("consulta-e2e-precall-", extra_env=turn.server_env(CALL_ICE_TRANSPORT_POLICY="relay")) as server,
+    ):
+        page = new_page()
+        page.goto(server.url + "/precall/")
+        run_precall(page)
+        row = page.locator('[data-check="relay"]')
+        expect(row).to_have_attribute("data-result", "ok")
+        detail = row.locator(".check-detail")
+        expect(detail).to_contain_text(f"{turn.urls_udp}: UDP reachable")
+        expect(detail).to_contain_text(f"{turn.urls_tcp}: TCP reachable")
+        expect(detail).to_contain_text("UDP: reachable, TCP: reachable, TLS: not configured")
+        expect(detail).to_contain_text("This service allows relayed calls only")
+        # What the browser's relay candidates themselves said (RTCIceCandidate.relayProtocol).
+        expect(row).to_have_attribute("data-relay-protocols", "tcp,udp")
 
-            # The entry page checks the relay too when calls must be relayed.
-            entry = new_page()
-            entry.goto(server.demo["clinics"][0]["waiting_area_url"])
-            wait_for_run(entry, "passed")
-            expect(entry.locator('[data-check="relay"]')).to_be_visible()
-            expect(entry.locator('[data-check="relay"]')).to_have_attribute("data-result", "ok")
-        finally:
-            if server is not None:
-                server.stop()
-            shutil.rmtree(tmp_dir, ignore_errors=True)
+        # The entry page checks the relay too when calls must be relayed.
+        entry = new_page()
+        entry.goto(server.demo["clinics"][0]["waiting_area_url"])
+        wait_for_run(entry, "passed")
+        expect(entry.locator('[data-check="relay"]')).to_be_visible()
+        expect(entry.locator('[data-check="relay"]')).to_have_attribute("data-result", "ok")

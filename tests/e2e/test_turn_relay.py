@@ -16,8 +16,6 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
-import shutil
-import tempfile
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -83,15 +81,8 @@ def selected_pairs(page: Page) -> list[dict[str, Any] | None]:
 @contextmanager
 def consulta_with_turn(turn: Coturn, host: str = live.HOST, **settings: str) -> Iterator[live.LiveServer]:
     """A Consulta server of this test's own that hands out `turn` (and `settings`); stopped at the end."""
-    tmp_dir = Path(tempfile.mkdtemp(prefix="consulta-turn-"))
-    try:
-        server = live.start(tmp_dir, host=host, extra_env=turn.server_env(**settings))
-        try:
-            yield server
-        finally:
-            server.stop()
-    finally:
-        shutil.rmtree(tmp_dir, ignore_errors=True)
+    with live.serving("consulta-turn-", host=host, extra_env=turn.server_env(**settings)) as server:
+        yield server
 
 
 def see_patient(patient: Page, clinician: Page, demo: dict[str, Any], name: str) -> None:
