@@ -22,7 +22,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from playwright.sync_api import Browser, Page, Playwright
+from playwright.sync_api import Browser, Page, Playwright, expect
 from pytest_django import Settings
 
 from consulta.calls import actions as calls
@@ -31,6 +31,7 @@ from tests.e2e.coturn import SHIPPED_CONF, Coturn, coturn_conf, running_coturn
 from tests.e2e.helpers import CHROMIUM, CHROMIUM_ARGS, BrowserProblems, login
 from tests.e2e.media import wait_for_decoded_video
 from tests.e2e.netns import network_namespace
+from tests.e2e.test_call_tools import control
 from tests.e2e.test_consultation_flow import PEERS, enter_waiting_area, join_from_dashboard, northside
 
 CALL_TIMEOUT_S = 45
@@ -148,6 +149,11 @@ def test_a_patient_without_udp_is_seen_through_turn_over_tcp(
             pairs = selected_pairs(patient)
             assert len(pairs) == 1 and pairs[0] is not None, pairs
             assert (pairs[0]["local"], pairs[0]["relayProtocol"]) == ("relay", "tcp"), pairs
+            # And the patient's participant list says so, in words.
+            control(patient, "Participants").click()
+            other = patient.locator(".call-roster-row[data-peer-id]")
+            expect(other.locator(".call-roster-route")).to_have_text("Relayed (TCP)", timeout=15_000)
+            expect(other).to_have_attribute("data-connection", "relayed")
             for page in (patient, clinician):
                 page.goto("about:blank")
         finally:
