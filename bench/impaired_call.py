@@ -290,7 +290,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--warmup", type=float, default=10.0, help="seconds between shaping and the window")
     parser.add_argument("--window", type=float, default=30.0, help="seconds of the measuring window")
     parser.add_argument("--outage", type=float, default=20.0, help="seconds of the total outage in profile c")
-    parser.add_argument("--outages", type=int, default=5, help="outages, one after the other, in profile c (recovery varies: 0–8 s)")
+    parser.add_argument("--outages", type=int, default=5, help="outages in a row, in profile c (recovery varies)")
     parser.add_argument("--kinds", default="ours,bare", help="which calls to run (default: ours,bare)")
     parser.add_argument("--profiles", default="abc", help="which profiles to run (default: abc, all)")
     args = parser.parse_args(argv)

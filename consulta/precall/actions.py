@@ -14,6 +14,7 @@ from consulta.eventlog.log import record
 from consulta.organisations.models import Clinic
 from consulta.precall.schemas import EntryCheckReport
 
+
 def record_entry_check(clinic: Clinic, report: EntryCheckReport, user_agent: str) -> None:
     """One completed check run of the patient entry page: the outcome and figures, naming nobody."""
     # The families only ("Chrome", "Android"), as in call.quality: never the raw User-Agent.
