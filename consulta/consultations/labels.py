@@ -62,11 +62,23 @@ def call_labels() -> dict[str, str]:
         "disconnect": _("Disconnect"),
         "disconnect_confirm": _("Disconnect %(name)s from the call?"),
         "muted_by_host": _("%(name)s switched your microphone off. You can switch it on again."),
+        # The call screen itself (static/js/call/view.js).
+        "fullscreen": _("Full screen"),
+        "move_picture": _("Move my picture"),
+        "shortcuts": _("Keyboard shortcuts (M, V, Shift+L)"),
+        **call_quality_labels(),
+        **call_app_labels(),
+    }
+
+
+def call_quality_labels() -> dict[str, str]:
+    """Connection quality: the tiles' grades (static/js/call/quality.js) and the participants
+    panel's browser and figures (static/js/call/roster.js)."""
+    return {
         "quality_good": _("Good connection"),
         "quality_fair": _("Fair connection"),
         "quality_poor": _("Poor connection"),
         "quality_detail": _("Round trip %(rtt)s ms, packet loss %(loss)s percent"),
-        # The participants panel's connection figures (static/js/call/roster.js).
         "client": _("%(browser)s %(version)s on %(os)s"),
         "client_unknown": _("Browser not known"),
         "connection_figures": _(
@@ -75,11 +87,6 @@ def call_labels() -> dict[str, str]:
         "connection_direct": _("Direct connection"),
         "connection_relayed": _("Relayed (%(protocol)s)"),
         "connection_relayed_plain": _("Relayed"),
-        # The call screen itself (static/js/call/view.js).
-        "fullscreen": _("Full screen"),
-        "move_picture": _("Move my picture"),
-        "shortcuts": _("Keyboard shortcuts (M, V, Shift+L)"),
-        **call_app_labels(),
     }
 
 
