@@ -24,11 +24,10 @@ totalSamplesReceived, bytes sent per second.
 from __future__ import annotations
 
 import argparse
-import threading
 import time as time_module
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from typing import Any
 
@@ -75,15 +74,8 @@ class _BareHandler(BaseHTTPRequestHandler):
 
 @contextmanager
 def bare_page_server(host: str) -> Iterator[str]:
-    httpd = ThreadingHTTPServer((host, 0), _BareHandler)
-    thread = threading.Thread(target=httpd.serve_forever, name="bare-page", daemon=True)
-    thread.start()
-    try:
-        yield f"http://{host}:{httpd.server_address[1]}/"
-    finally:
-        httpd.shutdown()
-        httpd.server_close()
-        thread.join(timeout=10)
+    with live.serving_http(_BareHandler, host) as url:
+        yield f"{url}/"
 
 
 @contextmanager

@@ -29,11 +29,10 @@ from __future__ import annotations
 
 import argparse
 import statistics
-import threading
 import urllib.parse
 from collections.abc import Iterator
 from contextlib import contextmanager
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any
 
 from playwright.sync_api import Browser, BrowserContext, Page, expect
@@ -41,6 +40,7 @@ from playwright.sync_api import Error as PlaywrightError
 
 from bench._browser import FIRST_FRAME_SEEN, INSTRUMENT, READ_MARKS, chromium
 from bench._common import Deadline, Run, bare_relay, consulta_server, log, row, summarize, write_result
+from tests.e2e import server as live
 from tests.e2e.helpers import login
 from tests.e2e.media import wait_for_decoded_video
 from tests.e2e.test_consultation_flow import caller_card, end_from_call, enter_waiting_area, join_from_dashboard
@@ -172,15 +172,8 @@ class _BarePage(BaseHTTPRequestHandler):
 @contextmanager
 def bare_page_server() -> Iterator[str]:
     """Serve the bare call page on 127.0.0.1 (a free port) until the block ends; yield its URL."""
-    httpd = ThreadingHTTPServer(("127.0.0.1", 0), _BarePage)
-    thread = threading.Thread(target=httpd.serve_forever, name="bare-page", daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{httpd.server_address[1]}{BARE_PATH}"
-    finally:
-        httpd.shutdown()
-        httpd.server_close()
-        thread.join(timeout=10)
+    with live.serving_http(_BarePage) as url:
+        yield f"{url}{BARE_PATH}"
 
 
 def _new_context(browser: Browser) -> BrowserContext:

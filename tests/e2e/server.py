@@ -14,12 +14,14 @@ import socket
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
@@ -184,6 +186,21 @@ def serving(prefix: str = "consulta-e2e-", **options: Any) -> Iterator[LiveServe
             server.stop()
     finally:
         shutil.rmtree(tmp_dir, ignore_errors=True)
+
+
+@contextmanager
+def serving_http(handler: type[BaseHTTPRequestHandler], host: str = HOST) -> Iterator[str]:
+    """A plain HTTP server of `handler` on a free port of `host`, in a thread; yields its base URL
+    ("http://host:port"). For the static pages of the loopback tests and the benchmarks' bare calls."""
+    httpd = ThreadingHTTPServer((host, 0), handler)
+    thread = threading.Thread(target=httpd.serve_forever, name="static-pages", daemon=True)
+    thread.start()
+    try:
+        yield f"http://{host}:{httpd.server_address[1]}"
+    finally:
+        httpd.shutdown()
+        httpd.server_close()
+        thread.join(timeout=10)
 
 
 def _wait_until_healthy(server: LiveServer) -> None:

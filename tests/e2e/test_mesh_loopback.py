@@ -16,17 +16,17 @@ from __future__ import annotations
 
 import itertools
 import posixpath
-import threading
 import urllib.parse
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+from http.server import SimpleHTTPRequestHandler
 from pathlib import Path
 from typing import Any
 
 import pytest
 from playwright.sync_api import ConsoleMessage, Page, expect
 
+from tests.e2e import server as live
 from tests.e2e.media import decoded_video_frames, poll, remote_video_sizes, wait_for_decoded_video
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -72,15 +72,8 @@ class _Handler(SimpleHTTPRequestHandler):
 
 @pytest.fixture(scope="module")
 def static_url() -> Iterator[str]:
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
-    thread = threading.Thread(target=server.serve_forever, name="static-files", daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}"
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join(timeout=10)
+    with live.serving_http(_Handler) as url:
+        yield url
 
 
 @dataclass
