@@ -4,8 +4,10 @@
         extra_env = {"TURN_URLS": ",".join(turn.urls), "TURN_SECRET": turn.secret}
 
 Only what a test must change is replaced: the addresses coturn listens and relays on, its
-ports (free ones), the shared secret, the realm, and TLS (no certificate here: `no-tls`,
-`no-dtls`). Every `denied-peer-ip` of the shipped file stays in force; `allowed-peer-ip` opens
+ports (free ones), the shared secret, the realm, and TLS: `no-tls` and `no-dtls`, or with
+`tls=True` a TLS listener (`turns:`) with a self-signed certificate made for the test (a browser
+must then be started with --ignore-certificate-errors to trust it: Chromium checks a TURN
+server's certificate). Every `denied-peer-ip` of the shipped file stays in force; `allowed-peer-ip` opens
 exactly the test's own addresses (a relayed call between two browsers on one machine relays
 to those), nothing else. Loopback peers are allowed only when 127.0.0.1 is one of them.
 """
@@ -28,6 +30,7 @@ from tests.e2e.server import ROOT, stop_process
 SHIPPED_CONF = ROOT / "deploy" / "turnserver.conf"
 TURNSERVER = "/usr/bin/turnserver"
 TURNSERVER_MISSING = "coturn missing: run `make system-deps` (Debian package `coturn`, /usr/bin/turnserver)"
+OPENSSL = "/usr/bin/openssl"
 STARTUP_TIMEOUT_S = 15.0
 # Relay ports per coturn: two browsers, a few candidates each, plus an ICE restart or two.
 RELAY_PORTS = 40
@@ -61,6 +64,11 @@ class Coturn:
     realm: str
     conf_path: Path
     log_path: Path
+    tls_port: int = 0  # TCP with TLS (turns:), or 0 for none
+
+    @property
+    def urls_tls(self) -> str:
+        return f"turns:{self.host}:{self.tls_port}?transport=tcp"
 
     @property
     def urls_udp(self) -> str:
@@ -72,7 +80,7 @@ class Coturn:
 
     @property
     def urls(self) -> list[str]:
-        return [self.urls_udp, self.urls_tcp]
+        return [self.urls_udp, self.urls_tcp, *([self.urls_tls] if self.tls_port else [])]
 
     def server_env(self, **settings: str) -> dict[str, str]:
         """The extra settings of a Consulta server that hands out this relay (plus `settings`)."""
@@ -86,9 +94,18 @@ class Coturn:
 
 
 def coturn_conf(
-    shipped: str, *, addresses: Sequence[str], port: int, min_port: int, secret: str, realm: str, log_path: Path
+    shipped: str,
+    *,
+    addresses: Sequence[str],
+    port: int,
+    min_port: int,
+    secret: str,
+    realm: str,
+    log_path: Path,
+    tls: tuple[int, Path, Path] | None = None,
 ) -> str:
-    """The shipped configuration with the test's addresses, ports, secret and realm in it."""
+    """The shipped configuration with the test's addresses, ports, secret and realm in it.
+    `tls`: (port, certificate, key) of a TLS listener, else none."""
     kept = [line for line in shipped.splitlines() if line.strip().split("=", 1)[0].strip() not in REPLACED]
     test_lines = [
         "# --- tests/e2e/coturn.py: the test's own values ---",
@@ -99,7 +116,7 @@ def coturn_conf(
         f"max-port={min_port + RELAY_PORTS - 1}",
         f"static-auth-secret={secret}",
         f"realm={realm}",
-        "no-tls",
+        *([f"tls-listening-port={tls[0]}", f"cert={tls[1]}", f"pkey={tls[2]}"] if tls else ["no-tls"]),
         "no-dtls",
         f"log-file={log_path}",
         "simple-log",
@@ -157,9 +174,23 @@ def _listening(host: str, port: int) -> bool:
         return False
 
 
+def _self_signed(directory: Path, address: str) -> tuple[Path, Path]:
+    """A certificate for `address`, valid for a day, and its key (PEM files in `directory`)."""
+    cert, key = directory / "cert.pem", directory / "key.pem"
+    command = [OPENSSL, "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj", f"/CN={address}"]
+    command += ["-addext", f"subjectAltName=IP:{address}", "-keyout", str(key), "-out", str(cert)]
+    result = subprocess.run(command, capture_output=True, text=True, timeout=60, check=False)
+    if result.returncode != 0:
+        raise CoturnError(f"openssl could not make the test's certificate:\n{result.stderr}")
+    return cert, key
+
+
 @contextmanager
-def running_coturn(addresses: Sequence[str] = ("127.0.0.1",), secret: str | None = None) -> Iterator[Coturn]:
-    """coturn listening and relaying on `addresses` (127.0.0.1, or 198.18.x.y of a namespace's veth)."""
+def running_coturn(
+    addresses: Sequence[str] = ("127.0.0.1",), secret: str | None = None, *, tls: bool = False
+) -> Iterator[Coturn]:
+    """coturn listening and relaying on `addresses` (127.0.0.1, or 198.18.x.y of a namespace's veth);
+    with `tls`, also over TLS (turns:) with a self-signed certificate."""
     if not shutil.which(TURNSERVER):
         raise CoturnError(TURNSERVER_MISSING)
     addresses = list(addresses)
@@ -167,6 +198,10 @@ def running_coturn(addresses: Sequence[str] = ("127.0.0.1",), secret: str | None
     tmp_dir = Path(tempfile.mkdtemp(prefix="consulta-coturn-"))
     try:
         port = _free_port_pair(addresses[0])
+        tls_port = 0
+        while tls and tls_port in (0, port):
+            tls_port = _free_port_pair(addresses[0])
+        tls_files = (tls_port, *_self_signed(tmp_dir, addresses[0])) if tls else None
         log_path = tmp_dir / "turnserver.log"
         turn = Coturn(
             host=addresses[0],
@@ -175,6 +210,7 @@ def running_coturn(addresses: Sequence[str] = ("127.0.0.1",), secret: str | None
             realm="consulta.test",
             conf_path=tmp_dir / "turnserver.conf",
             log_path=log_path,
+            tls_port=tls_port,
         )
         conf = coturn_conf(
             SHIPPED_CONF.read_text(),
@@ -184,6 +220,7 @@ def running_coturn(addresses: Sequence[str] = ("127.0.0.1",), secret: str | None
             secret=secret,
             realm=turn.realm,
             log_path=log_path,
+            tls=tls_files,
         )
         turn.conf_path.write_text(conf)
         output = (tmp_dir / "stdout.log").open("wb")
@@ -208,7 +245,7 @@ def _wait_until_listening(turn: Coturn, process: subprocess.Popen[bytes], tmp_di
                 f"coturn exited with code {process.returncode} while starting.\n"
                 f"{(tmp_dir / 'stdout.log').read_text(errors='replace')}\n{turn.log_text()}"
             )
-        if _listening(turn.host, turn.port):
+        if _listening(turn.host, turn.port) and (not turn.tls_port or _listening(turn.host, turn.tls_port)):
             return
         time.sleep(0.1)  # poll interval of a bounded wait
     raise CoturnError(

@@ -33,6 +33,7 @@ from tests.e2e.media import wait_for_decoded_video
 from tests.e2e.netns import network_namespace
 from tests.e2e.test_call_tools import control
 from tests.e2e.test_consultation_flow import PEERS, enter_waiting_area, join_from_dashboard, northside
+from tests.e2e.test_precall import run_precall
 
 CALL_TIMEOUT_S = 45
 GATHER_TIMEOUT_MS = 15_000
@@ -189,6 +190,42 @@ def test_coturn_refuses_forged_and_expired_credentials(new_page, settings: Setti
         assert gathered["forged"]["types"] == [], gathered
         assert gathered["expired"]["types"] == [], gathered
         assert all(result["state"] == "complete" for result in gathered.values()), gathered
+
+
+def test_turn_over_tls_and_the_precall_page_saying_so(
+    playwright: Playwright, new_page, browser_problems: BrowserProblems
+) -> None:
+    """coturn's TLS listener (turns:, what gets out of networks that allow only HTTPS) relays, and
+    the pre-call test reports each transport. The test's certificate is self-signed: Chromium checks
+    a TURN server's certificate, so only a browser told to trust it gathers over TLS."""
+    with (
+        running_coturn(["127.0.0.1"], tls=True) as turn,
+        live.serving("consulta-e2e-tls-", extra_env=turn.server_env()) as server,
+    ):
+        (real,) = tls_servers(turn)
+        untrusting = new_page()
+        untrusting.goto("about:blank")
+        assert untrusting.evaluate(GATHER, [[real], GATHER_TIMEOUT_MS])["types"] == []  # a real certificate is needed
+        trusting = playwright.chromium.launch(
+            executable_path=CHROMIUM, headless=True, args=[*CHROMIUM_ARGS, "--ignore-certificate-errors"]
+        )
+        try:
+            page = trusting.new_context(locale="en-US").new_page()
+            browser_problems.watch(page)
+            page.goto(server.url + "/precall/")
+            run_precall(page)
+            detail = page.locator('[data-check="relay"] .check-detail')
+            expect(detail).to_contain_text(f"{turn.urls_tls}: TLS reachable")
+            expect(detail).to_contain_text("UDP: reachable, TCP: reachable, TLS: reachable")
+            page.goto("about:blank")
+        finally:
+            trusting.close()
+
+
+def tls_servers(turn: Coturn) -> list[dict[str, Any]]:
+    """The relay's TLS URL with a credential of the product's own (calls.ice_servers' scheme)."""
+    username = f"{int(time.time()) + 600}:peer-tls"
+    return [{"urls": [turn.urls_tls], "username": username, "credential": credential(turn.secret, username)}]
 
 
 def _options(conf: str) -> list[tuple[str, str]]:
