@@ -28,6 +28,11 @@ DEFAULT_BLOCK_KBPS = WaitingArea._meta.get_field("bandwidth_block_kbps").get_def
 # page keeps the patient waiting as little as it can.
 PRECALL_BUDGET_MS = 6000
 ENTRY_BUDGET_MS = 4000
+# The largest transfer of each: the pre-call page measures fast lines well; the entry check only
+# tells the clinic's levels apart, and a patient on mobile data pays for every byte (at most
+# some 0.3 MB each way instead of 2–4 MB: bench/page_weight.py).
+PRECALL_MAX_TRANSFER_BYTES = 2 * 1024 * 1024
+ENTRY_MAX_TRANSFER_BYTES = 256 * 1024
 
 
 def relay_only() -> bool:
@@ -63,6 +68,7 @@ def precall_page_data(request: HttpRequest, area: WaitingArea | None = None) -> 
         # "Chrome 156 on Android": the browser row's words (the summary keeps the full User-Agent).
         "browserName": described(client_of(request.headers.get("User-Agent", ""))),
         "budgetMs": PRECALL_BUDGET_MS,
+        "maxTransferBytes": PRECALL_MAX_TRANSFER_BYTES,
         "labels": precall_labels(),
     }
 
@@ -78,6 +84,7 @@ def entry_check_data(request: HttpRequest, area: WaitingArea) -> dict[str, Any]:
         "thresholds": thresholds(area),
         "host": request.get_host(),
         "budgetMs": ENTRY_BUDGET_MS,
+        "maxTransferBytes": ENTRY_MAX_TRANSFER_BYTES,
         "entryCheckUrl": reverse("precall:entry_check", args=[area.clinic.slug]),
         "precallUrl": reverse("precall:clinic_page", args=[area.clinic.slug]),
         "checkLabels": entry_check_labels(),

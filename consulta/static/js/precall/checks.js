@@ -194,12 +194,14 @@ async function growingTransfer(once, { budgetMs, startBytes = 32 * KB, maxBytes 
   return { kbps: Math.round((last.bytes * 8) / last.ms), bytes: last.bytes, ms: last.ms, transfers, capped: false };
 }
 
-export function measureDownload(url, { budgetMs = 6000 } = {}) {
-  return growingTransfer((size, leftMs) => downloadOnce(url, size, leftMs), { budgetMs });
+// maxBytes: the largest transfer (the entry check's is small: a patient on mobile data pays
+// for every byte, and it only has to tell the clinic's levels apart).
+export function measureDownload(url, { budgetMs = 6000, maxBytes = 2048 * KB } = {}) {
+  return growingTransfer((size, leftMs) => downloadOnce(url, size, leftMs), { budgetMs, maxBytes });
 }
 
-export function measureUpload(url, csrfToken, { budgetMs = 6000 } = {}) {
-  return growingTransfer((size, leftMs) => uploadOnce(url, csrfToken, size, leftMs), { budgetMs });
+export function measureUpload(url, csrfToken, { budgetMs = 6000, maxBytes = 2048 * KB } = {}) {
+  return growingTransfer((size, leftMs) => uploadOnce(url, csrfToken, size, leftMs), { budgetMs, maxBytes });
 }
 
 // One throwaway peer connection with only this ICE server URL (relay-only for TURN): a relay
@@ -264,9 +266,10 @@ export async function measureNetwork(data, { onStep = () => {}, checkRelay = tru
   const probing = checkRelay ? checkIceServers(data.iceServers ?? []) : Promise.resolve(null);
   const rtt = await measureRoundTrip(socketUrl(data.pingUrl), { timeoutMs: pingTimeoutMs });
   onStep("rtt", rtt);
-  const down = await measureDownload(data.downloadUrl, { budgetMs: data.budgetMs });
+  const limits = { budgetMs: data.budgetMs, maxBytes: data.maxTransferBytes };
+  const down = await measureDownload(data.downloadUrl, limits);
   onStep("down", down);
-  const up = await measureUpload(data.uploadUrl, csrfToken(), { budgetMs: data.budgetMs });
+  const up = await measureUpload(data.uploadUrl, csrfToken(), limits);
   onStep("up", up);
   const probes = await probing;
   onStep("relay", probes);
