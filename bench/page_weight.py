@@ -32,7 +32,7 @@ LOCAL_HOST = "127.0.0.1"
 # Issue 5 (not enforced yet): under 100 KB (100,000 bytes) with zero third-party requests.
 TARGET_BYTES = 100_000
 # The entry check's bandwidth test (consulta/precall): random bytes it times on purpose, up to
-# 2 MiB each way on a fast line. A measurement, not the page: counted apart.
+# 256 KiB a transfer on the entry page. A measurement, not the page: counted apart.
 BANDWIDTH_TEST_PATHS = ("/precall/download/", "/precall/upload/")
 
 
@@ -136,7 +136,7 @@ def main(argv: list[str] | None = None) -> int:
             "Bytes are response headers plus bodies as transferred (Playwright's request.sizes()); "
             "1 KB = 1,000 bytes. The WebSocket the device check opens counts as a request to its host, "
             "not in the bytes. The entry check's bandwidth test (/precall/download/ and /precall/upload/: "
-            "random bytes it times on purpose, at most 2 MiB a transfer, within 4 s a direction) is counted "
+            "random bytes it times on purpose, at most 256 KiB a transfer, within 4 s a direction) is counted "
             "apart: on a slow line it sends less, as it stops when its time is up.",
             "Bytes do not depend on the machine's load: one load would do; the median of a few guards "
             "against a request that did not finish.",

@@ -30,8 +30,8 @@ PRECALL_BUDGET_MS = 6000
 ENTRY_BUDGET_MS = 4000
 # The largest transfer of each: the pre-call page measures fast lines well; the entry check only
 # tells the clinic's levels apart, and a patient on mobile data pays for every byte (at most
-# some 0.3 MB each way instead of 2–4 MB: bench/page_weight.py).
-PRECALL_MAX_TRANSFER_BYTES = 2 * 1024 * 1024
+# some 0.3 MB each way instead of 1–2 MB: bench/page_weight.py).
+PRECALL_MAX_TRANSFER_BYTES = 1024 * 1024  # the endpoints' own limit (views.MAX_TRANSFER_BYTES)
 ENTRY_MAX_TRANSFER_BYTES = 256 * 1024
 
 

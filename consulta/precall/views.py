@@ -29,7 +29,9 @@ from consulta.precall import actions
 from consulta.precall.pagedata import precall_page_data
 from consulta.precall.schemas import EntryCheckReport
 
-MAX_TRANSFER_BYTES = 2 * 1024 * 1024  # one transfer of the bandwidth test at most (2 MiB)
+# One transfer of the bandwidth test at most (1 MiB): what deploy/nginx.conf lets through
+# (client_max_body_size 1m).
+MAX_TRANSFER_BYTES = 1024 * 1024
 MAX_REPORT_BYTES = 4096  # an entry-check report is a few hundred bytes
 
 

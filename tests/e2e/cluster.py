@@ -39,6 +39,9 @@ events {{ worker_connections 512; }}
 http {{
   access_log off;
   client_body_temp_path {tmp}/body; proxy_temp_path {tmp}/proxy;
+  # As deploy/nginx.conf: bodies up to 1 MiB (the pre-call test's uploads), kept in memory (the
+  # temporary folder is root's, and nginx's worker runs as nobody).
+  client_max_body_size 1m; client_body_buffer_size 1m;
   fastcgi_temp_path {tmp}/fcgi; uwsgi_temp_path {tmp}/uwsgi; scgi_temp_path {tmp}/scgi;
   upstream consulta {{
 {servers}

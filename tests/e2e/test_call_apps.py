@@ -29,7 +29,7 @@ FILE_BYTES = 300 * 1024
 # The largest frame or body the pages may send or get while a file crosses: signalling
 # (an SDP offer is a few KB), never a 16 KiB chunk of the file.
 MOST_BYTES = 12_000
-# The entry check's bandwidth test uploads up to 2 MiB of random bytes the page makes, before any
+# The entry check's bandwidth test uploads up to 256 KiB at a time of random bytes the page makes, before any
 # call: too large to count, still searched for the marker (consulta/precall).
 BANDWIDTH_TEST = "/precall/upload/"
 # Reads the board's pixel at (x, y), normalised: its alpha (0 where nothing is drawn).

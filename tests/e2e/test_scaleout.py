@@ -129,7 +129,8 @@ def test_postgres_refuses_a_second_or_deleted_waiting_area(cluster: scale.Cluste
     database = cluster.database
     refused = [
         "INSERT INTO rooms_waitingarea (clinic_id, short_code, is_enabled, closed_message, show_queue_position,"
-        " device_check, created_at) SELECT clinic_id, 'ZZZZZZ', true, '', false, 'warn', now()"
+        " device_check, created_at, bandwidth_warn_kbps, bandwidth_block_kbps)"
+        " SELECT clinic_id, 'ZZZZZZ', true, '', false, 'warn', now(), 330, 180"
         " FROM rooms_waitingarea LIMIT 1",
         "DELETE FROM rooms_waitingarea",
         "UPDATE rooms_waitingarea SET clinic_id = clinic_id + 1000",

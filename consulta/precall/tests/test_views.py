@@ -17,7 +17,7 @@ from consulta.testing import World
 
 pytestmark = pytest.mark.django_db
 
-MAX = 2 * 1024 * 1024
+MAX = 1024 * 1024
 ANDROID_CHROME = (
     "Mozilla/5.0 (Linux; Android 14; Pixel 8) AppleWebKit/537.36 (KHTML, like Gecko) "
     "Chrome/130.0.0.0 Mobile Safari/537.36"

@@ -167,7 +167,7 @@ async function uploadOnce(url, csrfToken, size, leftMs) {
 // second, the largest size is reached or the time budget is spent; kbit/s of the last complete
 // transfer. A first transfer cut off by the budget gives an upper bound ("less than").
 // {kbps, bytes, ms, transfers, capped} or {kbps: null, ...} when nothing could be measured.
-async function growingTransfer(once, { budgetMs, startBytes = 32 * KB, maxBytes = 2048 * KB, enoughMs = 1000 }) {
+async function growingTransfer(once, { budgetMs, startBytes = 32 * KB, maxBytes = 1024 * KB, enoughMs = 1000 }) {
   const started = performance.now();
   let size = startBytes;
   let last = null;
@@ -196,11 +196,11 @@ async function growingTransfer(once, { budgetMs, startBytes = 32 * KB, maxBytes 
 
 // maxBytes: the largest transfer (the entry check's is small: a patient on mobile data pays
 // for every byte, and it only has to tell the clinic's levels apart).
-export function measureDownload(url, { budgetMs = 6000, maxBytes = 2048 * KB } = {}) {
+export function measureDownload(url, { budgetMs = 6000, maxBytes = 1024 * KB } = {}) {
   return growingTransfer((size, leftMs) => downloadOnce(url, size, leftMs), { budgetMs, maxBytes });
 }
 
-export function measureUpload(url, csrfToken, { budgetMs = 6000, maxBytes = 2048 * KB } = {}) {
+export function measureUpload(url, csrfToken, { budgetMs = 6000, maxBytes = 1024 * KB } = {}) {
   return growingTransfer((size, leftMs) => uploadOnce(url, csrfToken, size, leftMs), { budgetMs, maxBytes });
 }
 
