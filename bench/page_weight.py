@@ -56,7 +56,7 @@ def load(browser: Browser, url: str, entry_page: bool) -> dict[str, Any]:
             expect(form).to_have_attribute("data-reported", "passed", timeout=30_000)
         else:
             page.wait_for_load_state("networkidle")
-        entries = []
+        entries: list[dict[str, Any]] = []
         for request in requests:
             sizes = request.sizes()
             entries.append(
