@@ -459,6 +459,9 @@ RATE_LIMIT_DEFAULTS = {
     # Pre-call bandwidth transfers (each upload or download request counts): one test run makes
     # at most about 20, so a person can re-run it a dozen times in 10 minutes.
     "precall_transfer_address": "240/10minutes",
+    # Pre-call test pages: each hands out a short-lived TURN credential, which must not be
+    # harvested in bulk to use the relay as a free proxy.
+    "precall_page_address": "60/10minutes",
     # The entry page's check reports (one per check run, "Check again" included).
     "entry_check_address": "60/10minutes",
 }

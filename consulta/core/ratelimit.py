@@ -70,6 +70,7 @@ RuleName = Literal[
     "invitation_email_account",
     "alert_person",  # alert messages to one person about one clinic (a flood of fake callers)
     "precall_transfer_address",  # pre-call bandwidth test transfers (upload or download) per client address
+    "precall_page_address",  # pre-call test pages per client address (each hands out a TURN credential)
     "entry_check_address",  # entry-check reports of the patient entry page per client address
 ]
 RULES: tuple[RuleName, ...] = get_args(RuleName)

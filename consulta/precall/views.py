@@ -48,9 +48,20 @@ def _refused(request: HttpRequest, rule: ratelimit.RuleName) -> JsonResponse | N
     return response
 
 
+def _page(request: HttpRequest, clinic: Clinic | None) -> HttpResponse:
+    """The test page; each load hands out a TURN credential, so loads are counted per address."""
+    refused = ratelimit.hit("precall_page_address", client_address(request))
+    if refused is not None:
+        response = HttpResponse(ratelimit.retry_message(refused), status=429, content_type="text/plain; charset=utf-8")
+        response["Retry-After"] = str(refused.retry_after)
+        return response
+    page_data = precall_page_data(request, clinic.waiting_area if clinic else None)
+    return render(request, "precall/precall.html", {"clinic": clinic, "page_data": page_data})
+
+
 @require_GET
 def precall_page(request: HttpRequest) -> HttpResponse:
-    return render(request, "precall/precall.html", {"clinic": None, "page_data": precall_page_data(request)})
+    return _page(request, None)
 
 
 def _clinic_with_open_area(slug: str) -> Clinic:
@@ -63,9 +74,7 @@ def _clinic_with_open_area(slug: str) -> Clinic:
 
 @require_GET
 def clinic_precall_page(request: HttpRequest, slug: str) -> HttpResponse:
-    clinic = _clinic_with_open_area(slug)
-    page_data = precall_page_data(request, clinic.waiting_area)
-    return render(request, "precall/precall.html", {"clinic": clinic, "page_data": page_data})
+    return _page(request, _clinic_with_open_area(slug))
 
 
 @require_GET

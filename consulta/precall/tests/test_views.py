@@ -191,6 +191,19 @@ def test_transfers_are_rate_limited_per_address_with_a_clear_429(world: World) -
     assert other.status_code == 200
 
 
+def test_the_pages_are_rate_limited_per_address_as_each_hands_out_a_turn_credential(world: World) -> None:
+    with rates(precall_page_address="2/10minutes"):
+        one = Client(REMOTE_ADDR="198.51.100.30")
+        assert one.get("/precall/").status_code == 200
+        assert one.get(f"/c/{world.clinic_a.slug}/precall/").status_code == 200
+        refused = one.get("/precall/")
+        other = Client(REMOTE_ADDR="198.51.100.31").get("/precall/")
+    assert refused.status_code == 429 and int(refused["Retry-After"]) > 0
+    assert refused.content.decode().startswith("Too many attempts. Please try again in")
+    assert b"credential" not in refused.content
+    assert other.status_code == 200
+
+
 # --- The entry check's report ----------------------------------------------------------------
 
 
