@@ -99,6 +99,12 @@ INSTALLED_APPS = [
     "consulta.alerts",
     "consulta.reports",
     "consulta.precall",
+    "django_otp",  # two-factor devices (consulta/twofactor)
+    "django_otp.plugins.otp_totp",
+    "consulta.twofactor",
+    "consulta.sso",
+    "consulta.api",
+    "consulta.webhooks",
 ]
 
 MIDDLEWARE = [
@@ -464,6 +470,16 @@ RATE_LIMIT_DEFAULTS = {
     "precall_page_address": "60/10minutes",
     # The entry page's check reports (one per check run, "Check again" included).
     "entry_check_address": "60/10minutes",
+    # Two-factor codes (and recovery codes) typed at sign-in or enrolment: a six-digit code has
+    # a million values, so a handful of tries per account, and more per address (a shared NAT).
+    "mfa_code_account": "10/15minutes",
+    "mfa_code_address": "30/15minutes",
+    # Single sign-on starts (each one keeps a state in the session) and callbacks.
+    "sso_address": "30/10minutes",
+    # Requests of one API key: an appointment system polling and making links for a busy clinic.
+    "api_key": "600/minute",
+    # Requests with a missing or wrong API key, per address: a key is not guessed by trying.
+    "api_bad_key_address": "30/10minutes",
 }
 
 

@@ -11,6 +11,10 @@ urlpatterns = [
     path("", include("consulta.eventlog.urls")),
     path("", include("consulta.alerts.urls")),
     path("", include("consulta.precall.urls")),
+    path("", include("consulta.twofactor.urls")),
+    path("", include("consulta.sso.urls")),
+    path("", include("consulta.webhooks.urls")),
+    path("", include("consulta.api.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("django-admin/", admin.site.urls),
 ]

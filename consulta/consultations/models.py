@@ -106,6 +106,8 @@ class Consultation(models.Model):
     # The clinic's own questions and the answers, as [label, answer] pairs,
     # copied so a later change of the form does not rewrite what was asked.
     answers = models.JSONField(default=list)
+    # From the one-click link the patient came by (PrefillLink.external_reference), if any.
+    external_reference = models.CharField(max_length=200, blank=True)
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.WAITING)
     # Grows with every change, so dashboards can order events against snapshots.
     version = models.PositiveIntegerField(default=1)
@@ -222,6 +224,9 @@ class PrefillLink(models.Model):
     first_name = models.CharField(max_length=100)
     last_name = models.CharField(max_length=100)
     phone = models.CharField(max_length=32, blank=True)
+    # The booking system's own reference for the appointment (made by API): it comes back in
+    # the webhooks of the consultation the link starts. Opaque to us; never shown to the patient.
+    external_reference = models.CharField(max_length=200, blank=True)
     created_by = models.ForeignKey("accounts.User", on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
     expires_at = models.DateTimeField(db_index=True)

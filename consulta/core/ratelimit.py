@@ -72,6 +72,11 @@ RuleName = Literal[
     "precall_transfer_address",  # pre-call bandwidth test transfers (upload or download) per client address
     "precall_page_address",  # pre-call test pages per client address (each hands out a TURN credential)
     "entry_check_address",  # entry-check reports of the patient entry page per client address
+    "mfa_code_account",  # two-factor or recovery codes tried, per account
+    "mfa_code_address",  # two-factor or recovery codes tried, per client address
+    "sso_address",  # single sign-on starts and callbacks per client address
+    "api_key",  # REST API requests per API key
+    "api_bad_key_address",  # REST API requests with a missing or wrong key, per client address
 ]
 RULES: tuple[RuleName, ...] = get_args(RuleName)
 # Counted per socket, in this process only (never in Redis).

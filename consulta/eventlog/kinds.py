@@ -55,6 +55,22 @@ class Kind(models.TextChoices):
     GUEST_LINK_REVOKED = "guest_link.revoked", _("Guest link revoked")
     PREFILL_LINK_CREATED = "prefill_link.created", _("One-click link made")
     ALERTS_CHANGED = "alerts.changed", _("Alert settings changed")
+    # Signing in: single sign-on and two-factor login (consulta/sso, consulta/twofactor).
+    SIGN_IN_POLICY_CHANGED = "organisation.sign_in_changed", _("Sign-in requirements changed")
+    SSO_CONFIGURED = "sso.configured", _("Single sign-on settings changed")
+    SSO_LINKED = "sso.linked", _("Account linked to single sign-on")
+    MFA_ENROLLED = "mfa.enrolled", _("Two-factor login set up")
+    MFA_REMOVED = "mfa.removed", _("Two-factor login removed")
+    MFA_RESET = "mfa.reset", _("Two-factor login reset by an admin")
+    MFA_RECOVERY_CODES_MADE = "mfa.recovery_codes_made", _("New recovery codes made")
+    MFA_RECOVERY_CODE_USED = "mfa.recovery_code_used", _("Recovery code used to sign in")
+    # The REST API and webhooks (consulta/api, consulta/webhooks).
+    API_KEY_CREATED = "api_key.created", _("API key made")
+    API_KEY_REVOKED = "api_key.revoked", _("API key revoked")
+    WEBHOOK_CREATED = "webhook.created", _("Webhook endpoint added")
+    WEBHOOK_UPDATED = "webhook.updated", _("Webhook endpoint changed")
+    WEBHOOK_DELETED = "webhook.deleted", _("Webhook endpoint deleted")
+    WEBHOOK_DISABLED = "webhook.disabled", _("Webhook endpoint disabled after failures")
 
 
 # The kinds an audit trail of administration shows by default ("who changed what").

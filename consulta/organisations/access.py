@@ -54,6 +54,7 @@ OrganisationCapability = Literal[
     "can_manage_roles",
     "can_see_reports",
     "can_see_audit",
+    "can_manage_integrations",
 ]
 ClinicCapability = Literal[
     "can_enter",
@@ -96,6 +97,11 @@ class OrganisationAccess:
     @property
     def can_see_audit(self) -> bool:
         """The whole organisation's audit trail."""
+        return self.role == OrganisationRole.ADMIN
+
+    @property
+    def can_manage_integrations(self) -> bool:
+        """Sign-in settings (single sign-on, two-factor), API keys and webhooks."""
         return self.role == OrganisationRole.ADMIN
 
     @property

@@ -36,6 +36,11 @@ class Organisation(models.Model):
     support_contact = models.CharField(_("support contact"), max_length=200, blank=True)
     terms = models.TextField(_("terms of use"), blank=True)
     privacy_policy = models.TextField(_("privacy policy"), blank=True)
+    require_mfa = models.BooleanField(
+        _("require two-factor login"),
+        default=False,
+        help_text=_("Everyone with a role here signs in with a second factor: an authenticator app's code."),
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

@@ -458,6 +458,10 @@ TABLE: list[Row] = [
     get("accounts:invitation",                              _team_invitation, (403, 403, 403, 403, 403, 403, 403, 200)),
     get("accounts:invitation",                              _wrong,          (404, 404, 404, 404, 404, 404, 404, 404),
         variant=WRONG),
+    # --- Sign-in: single sign-on (consulta/sso) ---
+    # --- Sign-in: two-factor login (consulta/twofactor) ---
+    # --- API keys (consulta/api) ---
+    # --- Webhooks (consulta/webhooks) ---
 ]
 # fmt: on
 
