@@ -9,7 +9,9 @@ from django.contrib.auth.forms import PasswordResetForm as DjangoPasswordResetFo
 from django.template import loader
 from django.utils.translation import gettext_lazy as _
 
+from consulta.accounts.models import User
 from consulta.core.tasks import enqueue_email
+from consulta.sso import policy
 
 
 class LoginForm(AuthenticationForm):
@@ -23,6 +25,14 @@ class LoginForm(AuthenticationForm):
 
     def clean_username(self) -> str:
         return self.cleaned_data["username"].strip().lower()
+
+    def confirm_login_allowed(self, user: User) -> None:
+        """Inactive accounts (Django's check), then the organisation's sign-in policy: a person whose
+        organisation requires single sign-on is told so, and not logged in."""
+        super().confirm_login_allowed(user)
+        refused = policy.password_login_refused(user)
+        if refused:
+            raise forms.ValidationError(refused, code="single_sign_on_required")
 
 
 class PasswordResetForm(DjangoPasswordResetForm):

@@ -1,22 +1,36 @@
 from __future__ import annotations
 
 from django.contrib import messages
-from django.contrib.auth import login
 from django.contrib.auth import views as auth_views
-from django.contrib.auth.forms import PasswordResetForm
+from django.contrib.auth.forms import AuthenticationForm, PasswordResetForm
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
-from consulta.accounts.forms import InvitationSignupForm
+from consulta.accounts.forms import InvitationSignupForm, LoginForm
+from consulta.accounts.models import User
 from consulta.core import ratelimit
 from consulta.core.client import client_address
 from consulta.core.people import person
 from consulta.organisations import actions
 from consulta.organisations.models import Invitation
+from consulta.twofactor.flow import complete_sign_in
 
-BACKEND = "django.contrib.auth.backends.ModelBackend"
+
+class LoginView(auth_views.LoginView):
+    """Django's login view (django-axes wraps its `authenticate`), up to the password; from there
+    the sign-in goes on through `complete_sign_in`, which asks for the second factor if any."""
+
+    template_name = "accounts/login.html"
+    authentication_form = LoginForm
+    redirect_authenticated_user = True
+
+    def form_valid(self, form: AuthenticationForm) -> HttpResponse:
+        user = form.get_user()
+        assert isinstance(user, User)
+        return complete_sign_in(self.request, user, via="password", next_url=self.get_success_url())
 
 
 class PasswordResetView(auth_views.PasswordResetView):
@@ -58,8 +72,6 @@ def invitation(request: HttpRequest, token: str) -> HttpResponse:
             return redirect("core:home")
         return render(request, "accounts/invitation_accept.html", context)
 
-    from consulta.accounts.models import User
-
     if User.objects.filter(email__iexact=offer.email).exists():
         # An account of their own already: log in (the link brings them back here), then accept.
         return render(request, "accounts/invitation_login.html", context)
@@ -76,8 +88,8 @@ def invitation(request: HttpRequest, token: str) -> HttpResponse:
         except actions.ActionError as error:
             form.add_error(None, str(error))
         else:
-            login(request, new_user, backend=BACKEND)
             messages.success(request, _("Welcome to %(place)s.") % {"place": context["place"]})
-            return redirect("core:home")
+            # Through the one sign-in path: an organisation that requires a second factor asks for it now.
+            return complete_sign_in(request, new_user, via="password", next_url=reverse("core:home"))
     context["form"] = form
     return render(request, "accounts/invitation_signup.html", context)
