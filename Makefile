@@ -71,15 +71,23 @@ services:
 lint: $(VENV)/.dev-deps node
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	@status=0; for file in $$(find consulta/static/js tests bench -name '*.js' | sort); do \
+	@status=0; for file in $$(find consulta/static/js tests bench -name node_modules -prune -o -name '*.js' -print | sort); do \
 		node --check "$$file" || status=1; done; exit $$status
 
 typecheck: $(VENV)/.dev-deps
 	$(BIN)/mypy
 
+# The single sign-on tests sign in at a real OpenID provider (tests/oidc: the certified
+# oidc-provider from npm, run with the machine's Node.js): `npm ci` installs exactly the versions
+# of its lock file, again only when its node_modules is missing or older than the lock.
+OIDC_MODULES := tests/oidc/node_modules/.installed
+$(OIDC_MODULES): tests/oidc/package-lock.json | node
+	npm ci --prefix tests/oidc --no-audit --no-fund --loglevel=error
+	touch $@
+
 # The suite on SQLite, then the scale-out tests (PostgreSQL, Redis, two workers behind nginx)
 # in a browser session of their own.
-pytest: $(VENV)/.dev-deps system-deps services static
+pytest: $(VENV)/.dev-deps system-deps services static $(OIDC_MODULES)
 	$(BIN)/pytest -m "not scaleout"
 	$(BIN)/pytest -m scaleout tests/e2e/test_scaleout.py
 
