@@ -9,7 +9,7 @@ only their own number).
 from __future__ import annotations
 
 import statistics
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from django.conf import settings
@@ -115,7 +115,16 @@ def _save(consultation: Consultation, *fields: str) -> None:
     consultation.refresh_from_db(fields=["version"])
 
 
-def enter(clinic: Clinic, *, first_name: str, last_name: str, phone: str, answers: list[list[str]]) -> Consultation:
+def enter(
+    clinic: Clinic,
+    *,
+    first_name: str,
+    last_name: str,
+    phone: str,
+    answers: list[list[str]],
+    external_reference: str = "",
+) -> Consultation:
+    """`external_reference`: of the one-click link the patient came by (PrefillLink), if any."""
     now = timezone.now()
     with transaction.atomic():
         consultation = Consultation.objects.create(
@@ -124,6 +133,7 @@ def enter(clinic: Clinic, *, first_name: str, last_name: str, phone: str, answer
             last_name=last_name,
             phone=phone,
             answers=answers,
+            external_reference=external_reference,
             waiting_since=now,
             last_seen_at=now,
         )
@@ -360,11 +370,23 @@ def invite_to_call(consultation: Consultation, user: User) -> CallInvite:
     )
 
 
-def make_prefill_link(clinic: Clinic, user: User, *, first_name: str, last_name: str, phone: str = "") -> str:
+def make_prefill_link(
+    clinic: Clinic,
+    user: User | None,
+    *,
+    first_name: str,
+    last_name: str,
+    phone: str = "",
+    external_reference: str = "",
+    expires_at: datetime | None = None,
+) -> str:
     """Keep a known patient's details for a one-click link; return the link's reference.
 
     The reference is opaque and returned only here: the database keeps its
-    SHA-256, so the link (and nothing else) opens the details, until it expires.
+    SHA-256, so the link (and nothing else) opens the details, until it expires
+    (`expires_at`, by default PREFILL_LINK_HOURS from now). `user` is None for a
+    link made by an API key; `external_reference` is the booking system's own,
+    carried into the consultation the link starts.
     """
     token = new_token()
     with transaction.atomic():  # the event with the link, or neither
@@ -375,8 +397,9 @@ def make_prefill_link(clinic: Clinic, user: User, *, first_name: str, last_name:
             first_name=first_name,
             last_name=last_name,
             phone=phone,
+            external_reference=external_reference,
             created_by=user,
-            expires_at=timezone.now() + timedelta(hours=settings.PREFILL_LINK_HOURS),
+            expires_at=expires_at or timezone.now() + timedelta(hours=settings.PREFILL_LINK_HOURS),
         )
     return token
 

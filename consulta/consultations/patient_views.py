@@ -51,6 +51,7 @@ def entry(request: HttpRequest, slug: str) -> HttpResponse:
                 last_name=form.cleaned_data["last_name"],
                 phone=form.cleaned_data["phone"],
                 answers=form.answers(),
+                external_reference=_external_reference(clinic, request),
             )
             open_spaces[str(clinic.pk)] = consultation.token
             request.session[SESSION_KEY] = open_spaces
@@ -77,6 +78,12 @@ def entry(request: HttpRequest, slug: str) -> HttpResponse:
     if refusal is not None:
         response["Retry-After"] = str(refusal[2])
     return response
+
+
+def _external_reference(clinic: Clinic, request: HttpRequest) -> str:
+    """The booking system's reference of the one-click link the patient came by ("" for none)."""
+    link = access.prefill_link(clinic, request.GET.get("p"))
+    return link.external_reference if link else ""
 
 
 def _refusal(request: HttpRequest, clinic: Clinic, form: EntryForm) -> tuple[str, int, int] | None:

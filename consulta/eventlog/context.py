@@ -8,6 +8,7 @@ task; `sync_to_async` copies the context into the database thread). Nothing set:
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from contextvars import ContextVar
@@ -24,6 +25,8 @@ class Acting:
     # A callable: request.user and a socket's scope user are lazy, and most requests log nothing.
     user: Callable[[], Any]
     address: str | None
+    # The public prefix of the API key a request came with (consulta/api/auth.py), or "".
+    api_key: str = ""
 
 
 _NOBODY = Acting(user=lambda: None, address=None)
@@ -41,6 +44,11 @@ def acting(user: Callable[[], Any], address: str | None) -> Iterator[None]:
         yield
     finally:
         _current.reset(token)
+
+
+def set_api_key(prefix: str) -> None:
+    """For the rest of this request: its events were caused by the API key `prefix` (no person)."""
+    _current.set(dataclasses.replace(_current.get(), api_key=prefix))
 
 
 def set_for_socket(scope: Mapping[str, Any]) -> None:

@@ -54,6 +54,8 @@ def record(
     if organisation_id is None:
         assert clinic_id is not None, "an event belongs to an organisation"
         organisation_id = organisation_of(clinic_id)
+    if acting.api_key:  # a change made by an API key: which one, by its public prefix
+        data = {**(data or {}), "api_key": acting.api_key}
     return Event.objects.create(
         kind=kind,
         organisation_id=organisation_id,

@@ -38,7 +38,7 @@ def _log_room(kind: Kind, room: MeetingRoom | UserRoom, **details: object) -> No
     record(kind, clinic_id=room.clinic_id, subject=room.call_key, **details)  # type: ignore[arg-type]
 
 
-def create_meeting_room(clinic: Clinic, *, name: str, created_by: User) -> MeetingRoom:
+def create_meeting_room(clinic: Clinic, *, name: str, created_by: User | None) -> MeetingRoom:
     try:
         with transaction.atomic():
             room = MeetingRoom.objects.create(clinic=clinic, name=name.strip(), created_by=created_by)
@@ -101,7 +101,7 @@ def create_guest_link(
     *,
     label: str,
     expires_at: datetime,
-    created_by: User,
+    created_by: User | None,
     admit_on_arrival: bool = False,
 ) -> GuestLink:
     if expires_at <= timezone.now():
