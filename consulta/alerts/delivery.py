@@ -2,17 +2,10 @@
 
 `drain()`: every caller who came into a clinic's waiting area since the last drain (an event
 `consultation.entered`, or `consultation.transferred` into the clinic) and is still waiting
-there: an alert to each of the clinic's subscribers, by e-mail and/or SMS. The cursor (the
-last event handled) moves on in the same transaction as the alerts are queued, and the cursor
-row is locked for it (SELECT ... FOR UPDATE on PostgreSQL; SQLite's write lock, which every
-transaction here takes first): two workers draining at once queue each alert once.
-
-Event ids come from a sequence, taken when a row is inserted, not when it commits: on
-PostgreSQL an event with a lower id can still commit after one with a higher id is seen, and
-a rolled-back transaction leaves a hole for ever. A drain goes on past a hole at once and
-keeps its ids in the cursor (`holes`); each later drain looks for them again, and forgets
-those older than `GAP_WAIT` (no transaction here stays open that long). So nothing waits for
-a hole, and nothing that commits late is skipped.
+there: an alert to each of the clinic's subscribers, by e-mail and/or SMS. The event log is read
+with the shared cursor of consulta/eventlog/cursor.py (its row here: `AlertCursor`): the alerts
+are queued in the transaction that moves the cursor on, so two workers draining at once queue
+each alert once, and an event whose transaction commits late is still seen.
 
 `escalate()`: callers waiting, unanswered and connected past a clinic's thresholds: the
 `Escalation` row of that level and the alerts are written in one transaction, so each level
@@ -32,7 +25,7 @@ from datetime import datetime, timedelta
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError, transaction
-from django.db.models import Max, Q
+from django.db.models import Q
 from django.http import Http404
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -46,20 +39,14 @@ from consulta.alerts.sms import enqueue_sms
 from consulta.consultations.models import Consultation, Status
 from consulta.core import ratelimit
 from consulta.core.tasks import enqueue_email
+from consulta.eventlog import cursor
+from consulta.eventlog.cursor import GAP_WAIT as GAP_WAIT  # the alerts' tests read it here
 from consulta.eventlog.kinds import Kind
 from consulta.eventlog.models import Event
 from consulta.organisations import access
 from consulta.organisations.models import Clinic, ClinicRole, OrganisationRole
 
-# How long a hole in the event ids may be a transaction still to commit (see above).
 logger = logging.getLogger(__name__)
-
-GAP_WAIT = timedelta(seconds=10)
-# The ids of one hole kept at most: a sequence that jumps (PostgreSQL after a crash) is no hole.
-MAX_HOLE = 100
-# Events one drain reads at most; the next drain, a poll later, goes on from there.
-BATCH = 500
-CURSOR_PK = 1
 
 
 @dataclass(frozen=True)
@@ -168,17 +155,6 @@ def _to_admins(alert: Alert) -> int:
 # --- New callers: the drain of the event log ------------------------------------------------
 
 
-def _locked_cursor() -> AlertCursor:
-    cursor = AlertCursor.objects.select_for_update().filter(pk=CURSOR_PK).first()
-    if cursor is None:
-        # No cursor (a database made without the migration's row): start from now, not from
-        # the whole history of the log.
-        start = Event.objects.aggregate(last=Max("pk"))["last"] or 0
-        AlertCursor.objects.get_or_create(pk=CURSOR_PK, defaults={"last_event_id": start})
-        cursor = AlertCursor.objects.select_for_update().get(pk=CURSOR_PK)
-    return cursor
-
-
 def _consultation_id(subject: str) -> int | None:
     kind, _separator, number = subject.partition(":")
     return int(number) if kind == "consultation" and number.isdigit() else None
@@ -201,40 +177,13 @@ def _new_caller(kind: str, clinic_id: int | None, other_clinic_id: int | None, s
     return _to_subscribers(Alert(clinic)) if clinic is not None else 0
 
 
-def _seen_holes(cursor: AlertCursor, now: datetime) -> dict[str, str]:
-    """The holes still worth looking for: those younger than GAP_WAIT."""
-    oldest = (now - GAP_WAIT).isoformat()
-    return {pk: since for pk, since in cursor.holes.items() if since >= oldest}
+def _alerts_for(event: Event) -> int:
+    return _new_caller(event.kind, event.clinic_id, event.other_clinic_id, event.subject)
 
 
 def drain() -> int:
     """Alert each clinic's subscribers of the callers come in since the last drain; how many messages."""
-    cursor_now = AlertCursor.objects.filter(pk=CURSOR_PK).values_list("last_event_id", "holes").first()
-    if cursor_now is not None:
-        last, holes = cursor_now
-        if not holes and not Event.objects.filter(pk__gt=last).exists():
-            return 0  # nothing new and no hole to look in again: no lock taken
-    queued = 0
-    now = timezone.now()
-    with transaction.atomic():
-        cursor = _locked_cursor()
-        handled, holes = cursor.last_event_id, _seen_holes(cursor, now)
-        rows = (
-            Event.objects.filter(Q(pk__gt=handled) | Q(pk__in=[int(pk) for pk in holes]))
-            .order_by("pk")
-            .values_list("pk", "kind", "clinic_id", "other_clinic_id", "subject")[:BATCH]
-        )
-        for pk, kind, clinic_id, other_clinic_id, subject in rows:
-            if pk > handled:
-                missed = range(max(handled + 1, pk - MAX_HOLE), pk)
-                holes.update({str(hole): now.isoformat() for hole in missed})
-                handled = pk
-            holes.pop(str(pk), None)  # a late commit found, or never missed
-            queued += _new_caller(kind, clinic_id, other_clinic_id, subject)
-        if (handled, holes) != (cursor.last_event_id, cursor.holes):
-            cursor.last_event_id, cursor.holes = handled, holes
-            cursor.save(update_fields=["last_event_id", "holes", "updated_at"])
-    return queued
+    return cursor.drain(AlertCursor, _alerts_for)
 
 
 # --- Long waits: escalation ------------------------------------------------------------------

@@ -2,6 +2,9 @@
 
 - every `ALERT_POLL_SECONDS` (2 s), in every worker: the alerts' drain of new callers and the
   check for long waits (`consulta.alerts.delivery`), each safe with any number of workers;
+- every `WEBHOOK_POLL_SECONDS` (2 s), in every worker: the webhooks' drain of new events and the
+  hand-over of due messages to a small pool of posting threads (`consulta.webhooks.delivery`):
+  a slow endpoint holds up neither the alerts nor the schedule;
 - every minute: `expire_waiting`'s work (callers gone past the grace period marked as left);
 - every hour: `manage.py cleanup`'s work (expired sessions, old login records, ... ).
 
@@ -83,10 +86,27 @@ def escalate_waits() -> None:
         logger.info("%d alert message(s) about long waits queued.", count)
 
 
+def webhooks() -> None:
+    from consulta.webhooks.delivery import dispatch, drain
+
+    if count := drain():
+        logger.info("%d webhook message(s) queued.", count)
+    dispatch()
+
+
+def prune_webhooks() -> None:
+    from consulta.webhooks.delivery import prune
+
+    if count := prune():
+        logger.info("%d old webhook message(s) deleted.", count)
+
+
 def worker_jobs() -> list[Job]:
     return [
         Job("alerts.drain", settings.ALERT_POLL_SECONDS, drain_alerts),
         Job("alerts.escalate", settings.ALERT_POLL_SECONDS, escalate_waits),
+        Job("webhooks", settings.WEBHOOK_POLL_SECONDS, webhooks),
+        Job("webhooks.prune", CLEANUP_SECONDS, prune_webhooks, pool_wide=True),
         Job("expire_waiting", EXPIRE_WAITING_SECONDS, expire_waiting, pool_wide=True),
         Job("cleanup", CLEANUP_SECONDS, run_cleanup, pool_wide=True),
     ]

@@ -1,4 +1,14 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from consulta.webhooks import views
 
 app_name = "webhooks"
-urlpatterns: list = []
+urlpatterns = [
+    path("o/<slug:org_slug>/webhooks/", views.endpoints, name="endpoints"),
+    path("o/<slug:org_slug>/webhooks/<int:endpoint_id>/", views.endpoint, name="endpoint"),
+    path("o/<slug:org_slug>/webhooks/<int:endpoint_id>/rotate-secret/", views.rotate_secret, name="rotate_secret"),
+    path("o/<slug:org_slug>/webhooks/<int:endpoint_id>/enable/", views.enable, name="enable"),
+    path("o/<slug:org_slug>/webhooks/<int:endpoint_id>/disable/", views.disable, name="disable"),
+    path("o/<slug:org_slug>/webhooks/<int:endpoint_id>/test/", views.send_test, name="send_test"),
+    path("o/<slug:org_slug>/webhooks/<int:endpoint_id>/delete/", views.delete, name="delete"),
+]

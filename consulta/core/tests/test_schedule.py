@@ -112,7 +112,7 @@ def test_one_round_of_the_schedule_does_each_jobs_work(
 
     with caplog.at_level(logging.INFO):
         ran = Scheduler(worker_jobs()).run_due()
-    assert ran == ["alerts.drain", "alerts.escalate", "expire_waiting", "cleanup"]
+    assert ran == ["alerts.drain", "alerts.escalate", "webhooks", "webhooks.prune", "expire_waiting", "cleanup"]
     assert recipients() == [world.member.email]  # the drain queued the new caller's alert
     assert not Consultation.objects.filter(pk=gone.pk).exists()  # expire_waiting marked them as left
     assert Consultation.objects.filter(pk=new_caller.pk).exists()
