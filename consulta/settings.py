@@ -502,3 +502,61 @@ RATE_LIMITS = _rate_limits()
 WAITING_AREA_MAX_CALLERS = env_int("WAITING_AREA_MAX_CALLERS", 200)
 # Proxies (IPs or CIDRs) whose X-Forwarded-For is believed: nginx on the same host is 127.0.0.1.
 TRUSTED_PROXIES = env_list("TRUSTED_PROXIES", "")
+
+# --- Two-factor login (consulta/twofactor; docs/twofactor.md) ---------------------------------
+# Minutes a sign-in may wait between the password (or single sign-on) and the second factor.
+MFA_PENDING_MINUTES = env_int("MFA_PENDING_MINUTES", 10)
+# The name authenticator apps show beside the account (the otpauth:// issuer).
+OTP_TOTP_ISSUER = SITE_NAME
+# django-otp's own back-off (1, 2, 4 ... s after each wrong code) off: the mfa_code_* rate limits
+# above count every try, with one message that says when to try again.
+OTP_TOTP_THROTTLE_FACTOR = 0
+
+# --- Single sign-on (consulta/sso; docs/sso.md) -------------------------------------------------
+# Seconds each request to an organisation's OpenID provider may take (discovery, keys, tokens).
+SSO_HTTP_TIMEOUT = env_int("SSO_HTTP_TIMEOUT", 10)
+# An issuer over plain http:// is refused unless this is on: for the tests' local provider only,
+# never in production (the tokens and the client secret would cross the network in clear).
+SSO_ALLOW_HTTP_ISSUERS = env_bool("SSO_ALLOW_HTTP_ISSUERS", False)
+
+# --- REST API (consulta/api; docs/api.md) -------------------------------------------------------
+# An API key's "last used" time is written at most this often (seconds): reads need not write.
+API_KEY_LAST_USED_SECONDS = env_int("API_KEY_LAST_USED_SECONDS", 60)
+# How far ahead a patient link made by API may expire, at most (days); the default is PREFILL_LINK_HOURS.
+API_PATIENT_LINK_MAX_DAYS = env_int("API_PATIENT_LINK_MAX_DAYS", 30)
+
+# --- Webhooks (consulta/webhooks; docs/webhooks.md) ---------------------------------------------
+# Endpoints must be https; http only where this allows it (a test receiver, a closed network).
+WEBHOOK_ALLOW_HTTP = env_bool("WEBHOOK_ALLOW_HTTP", False)
+# Networks (CIDRs, comma-separated) webhooks may go to although loopback or private: the SSRF guard
+# (consulta/core/outbound.py) refuses every other such address. Empty: public addresses only.
+WEBHOOK_ALLOWED_NETWORKS = env_list("WEBHOOK_ALLOWED_NETWORKS", "")
+
+
+def _check_networks(cidrs: list[str]) -> None:
+    import ipaddress
+
+    for cidr in cidrs:
+        try:
+            ipaddress.ip_network(cidr, strict=False)
+        except ValueError as error:
+            raise ImproperlyConfigured(f"WEBHOOK_ALLOWED_NETWORKS: {cidr!r} is not a network: {error}") from None
+
+
+_check_networks(WEBHOOK_ALLOWED_NETWORKS)
+# Seconds one POST may take in all (connect, send, answer) before it is a failed attempt.
+WEBHOOK_TIMEOUT_SECONDS = env_int("WEBHOOK_TIMEOUT_SECONDS", 5)
+# The first retry this many seconds after a failed attempt, each next one twice as late, capped.
+WEBHOOK_RETRY_SECONDS = env_int("WEBHOOK_RETRY_SECONDS", 10)
+WEBHOOK_RETRY_MAX_SECONDS = env_int("WEBHOOK_RETRY_MAX_SECONDS", 3600)
+# Attempts of one message in all; then it is given up and the next of its consultation goes.
+WEBHOOK_MAX_ATTEMPTS = env_int("WEBHOOK_MAX_ATTEMPTS", 8)
+# An endpoint is disabled (its admins told) after this many messages given up in a row, or when
+# no delivery has succeeded for this many hours.
+WEBHOOK_DISABLE_AFTER_FAILURES = env_int("WEBHOOK_DISABLE_AFTER_FAILURES", 10)
+WEBHOOK_DISABLE_AFTER_HOURS = env_int("WEBHOOK_DISABLE_AFTER_HOURS", 24)
+# Seconds between two looks of each worker at new events and due messages; posts at once, at most.
+WEBHOOK_POLL_SECONDS = float(env_str("WEBHOOK_POLL_SECONDS", "2"))
+WEBHOOK_CONCURRENCY = env_int("WEBHOOK_CONCURRENCY", 4)
+# Days the delivery log (messages and their attempts) is kept.
+WEBHOOK_LOG_DAYS = env_int("WEBHOOK_LOG_DAYS", 30)

@@ -43,6 +43,7 @@ from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from consulta.accounts.models import User
+from consulta.api.api import url_patterns as api_url_patterns
 from consulta.consultations import actions
 from consulta.consultations.models import Consultation
 from consulta.consultations.tests.sockets import (
@@ -132,6 +133,14 @@ def _org_inv(w: World) -> list[Any]:
 
 def _clinic_inv(w: World) -> list[Any]:
     return [w.clinic_a.slug, w.clinic_invitation.pk]
+
+
+def _mfa_member(w: World) -> list[Any]:
+    return [w.organisation.slug, w.member.pk]
+
+
+def _mfa_outsider(w: World) -> list[Any]:
+    return [w.organisation.slug, w.outsider.pk]
 
 
 def _room_token(w: World) -> list[Any]:
@@ -259,6 +268,30 @@ def _own_alerts(w: World) -> dict[str, str]:
 
 def _escalation(w: World) -> dict[str, str]:
     return {"escalation-team_after_minutes": "5", "escalation-admin_after_minutes": "15"}
+
+
+def _api_key(w: World) -> list[Any]:
+    from consulta.api.actions import create_key
+
+    key, _secret = create_key(
+        w.organisation, name="Bookings", access="read", can_see_names=False, clinics=None, created_by=w.org_admin
+    )
+    return [w.organisation.slug, key.pk]
+
+
+def _api_key_form(w: World) -> dict[str, str]:
+    return {"name": "Bookings", "access": "write", "clinic_scope": "all"}
+
+
+def _webhook(w: World) -> list[Any]:
+    from consulta.webhooks.actions import create_endpoint
+
+    endpoint = create_endpoint(w.organisation, url="https://hooks.example.org/", event_types=["consultation.entered"])
+    return [w.organisation.slug, endpoint.pk]
+
+
+def _webhook_form(w: World) -> dict[str, Any]:
+    return {"url": "https://hooks.example.org/in", "event_types": ["consultation.entered"], "scope": "all"}
 
 
 L, D = LOGIN, DONE
@@ -459,9 +492,58 @@ TABLE: list[Row] = [
     get("accounts:invitation",                              _wrong,          (404, 404, 404, 404, 404, 404, 404, 404),
         variant=WRONG),
     # --- Sign-in: single sign-on (consulta/sso) ---
+    # Public by design (see PUBLIC): choosing the organisation by e-mail. Beginning and the callback
+    # need an organisation with an enabled provider, which Acme lacks: 404 for all (consulta/sso/tests).
+    get("sso:choose",                                       _none,           (200, 200, 200, 200, 200, 200, 200, 200)),
+    get("sso:begin",                                        _org,            (404, 404, 404, 404, 404, 404, 404, 404)),
+    get("sso:begin",                                        _wrong_slug,     (404, 404, 404, 404, 404, 404, 404, 404),
+        variant=WRONG),
+    get("sso:callback",                                     _org,            (404, 404, 404, 404, 404, 404, 404, 404)),
+    get("sso:callback",                                     _wrong_slug,     (404, 404, 404, 404, 404, 404, 404, 404),
+        variant=WRONG),
+    # The sign-in settings: organisation admins only (can_manage_integrations).
+    get("sso:settings",                                     _org,            (200, 403, 403, 403, 403, 403, 404, L)),
+    post("sso:settings",                                    _org,            (D,   403, 403, 403, 403, 403, 404, L),
+        data=lambda w: {"form": "policy", "policy-require_mfa": ""}, post_only=False, variant="saving"),
     # --- Sign-in: two-factor login (consulta/twofactor) ---
+    # Each person's own security page (see OWN_ACCOUNT): nobody of the world has an authenticator,
+    # so removing and new recovery codes answer with a redirect to it, saying there is nothing to do.
+    get("twofactor:security",                               _none,           (200, 200, 200, 200, 200, 200, 200, L)),
+    post("twofactor:remove",                                _none,           (D,   D,   D,   D,   D,   D,   D,   L)),
+    post("twofactor:recovery_codes",                        _none,           (D,   D,   D,   D,   D,   D,   D,   L)),
+    # An organisation admin resets the member's second factor (a confirmation page, then the POST).
+    get("twofactor:admin_reset",                            _mfa_member,     (200, 403, 403, 403, 403, 403, 404, L)),
+    post("twofactor:admin_reset",                           _mfa_member,     (D,   403, 403, 403, 403, 403, 404, L),
+        post_only=False, variant="resetting"),
+    # A person with no role in Acme Care (the outsider): 404 even for its admin.
+    get("twofactor:admin_reset",                            _mfa_outsider,   (404, 403, 403, 403, 403, 403, 404, L),
+        variant="not of the organisation"),
     # --- API keys (consulta/api) ---
+    # The organisation's API keys page: its admins only (can_manage_integrations).
+    get("api:keys",                                         _org,            (200, 403, 403, 403, 403, 403, 404, L)),
+    # Making a key answers its one-time page (200), not a redirect: the secret is in that answer only.
+    post("api:keys",                                        _org,            (200, 403, 403, 403, 403, 403, 404, L),
+        data=_api_key_form, post_only=False, variant="making a key"),
+    # GET asks "are you sure?", POST revokes.
+    get("api:key_revoke",                                   _api_key,        (200, 403, 403, 403, 403, 403, 404, L)),
+    post("api:key_revoke",                                  _api_key,        (D,   403, 403, 403, 403, 403, 404, L),
+        post_only=False, variant="revoking"),
+    # The REST API itself (see PUBLIC): a session authenticates nobody there, however senior: 401.
+    get("api:api-v1:clinics",                               _none,           (401,) * 8, variant="a session is no key"),
+    post("api:api-v1:patient_links",                        _a,              (401,) * 8, variant="a session is no key"),
     # --- Webhooks (consulta/webhooks) ---
+    # The organisation's webhook endpoints and each one's page: its admins only (can_manage_integrations).
+    get("webhooks:endpoints",                               _org,            (200, 403, 403, 403, 403, 403, 404, L)),
+    post("webhooks:endpoints",                              _org,            (D,   403, 403, 403, 403, 403, 404, L),
+        data=_webhook_form, post_only=False, variant="adding"),
+    get("webhooks:endpoint",                                _webhook,        (200, 403, 403, 403, 403, 403, 404, L)),
+    post("webhooks:endpoint",                               _webhook,        (D,   403, 403, 403, 403, 403, 404, L),
+        data=_webhook_form, post_only=False, variant="saving"),
+    post("webhooks:rotate_secret",                          _webhook,        (D,   403, 403, 403, 403, 403, 404, L)),
+    post("webhooks:enable",                                 _webhook,        (D,   403, 403, 403, 403, 403, 404, L)),
+    post("webhooks:disable",                                _webhook,        (D,   403, 403, 403, 403, 403, 404, L)),
+    post("webhooks:send_test",                              _webhook,        (D,   403, 403, 403, 403, 403, 404, L)),
+    post("webhooks:delete",                                 _webhook,        (D,   403, 403, 403, 403, 403, 404, L)),
 ]
 # fmt: on
 
@@ -476,6 +558,9 @@ PUBLIC: dict[str, str] = {
     "accounts:password_reset_confirm": "the reset link of the e-mail, its token checked by Django",
     "accounts:password_reset_complete": "a fixed 'password changed' page",
     "accounts:invitation": "the invitation link of the e-mail, by its token, for its addressee only",
+    "twofactor:verify": "the code page of a sign-in whose password was right; without one, back to the login",
+    "twofactor:setup": "setting up the authenticator while signing in (or logged in); else back to the login",
+    "twofactor:cancel": "forgets the browser's own half-finished sign-in, nobody else's",
     "consultations:entry": "the clinic's patient link: patients have no account",
     "consultations:short": "the short code of leaflets and phone calls: a redirect to the patient link",
     "consultations:space": "the patient's own space, by the token only they hold",
@@ -487,15 +572,28 @@ PUBLIC: dict[str, str] = {
     "precall:download": "the pre-call test's download: random bytes, rate-limited per address",
     "precall:upload": "the pre-call test's upload: read and thrown away, CSRF-protected, rate-limited per address",
     "precall:entry_check": "the patient entry page's check report (patients have no account), CSRF-protected",
+    "sso:choose": "single sign-on's first step: a work e-mail address picks the organisation's provider",
+    "sso:begin": "the trip to an organisation's identity provider, by its slug: 404 without an enabled provider",
+    "sso:callback": "the way back from the identity provider; its state and tokens are checked (consulta/sso)",
     "set_language": "the language switcher (i18n): sets the language cookie, nothing more",
     "admin:login": "the Django admin's own login page",
     "admin:logout": "the Django admin's log-out: ends the browser's own session",
 }
+# A logged-in person's own pages, about their own account only: the same for the outsider as for
+# anyone (no organisation's data on them), so the outsider's 404 rule does not apply.
+OWN_ACCOUNT = {"core:home", "twofactor:security", "twofactor:remove", "twofactor:recovery_codes"}
 # Public token routes whose wrong token is proved by a test of its own rather than a row.
 TOKEN_CHECKED_ELSEWHERE = {
     # Django answers a wrong reset link with 200 and a page saying so, without the form.
     "accounts:password_reset_confirm": "test_a_wrong_password_reset_link_opens_no_form",
 }
+
+# The REST API (consulta/api): a bearer API key is its key, never a session, so there is no login
+# to send anyone to. Every endpoint against keys of every scope, wrong ids and slugs included:
+# consulta/api/tests/test_api_matrix.py.
+API_ROUTES = [f"api:api-v1:{route.name}" for route in api_url_patterns() if route.name]
+PUBLIC |= dict.fromkeys(API_ROUTES, "the REST API: bearer API keys only (consulta/api/tests/test_api_matrix.py)")
+TOKEN_CHECKED_ELSEWHERE |= dict.fromkeys(API_ROUTES, "consulta/api/tests/test_api_matrix.py")
 
 NAMES_NOT_TO_REVEAL = ("Alder Clinic", "Birch Clinic", "Acme Care")
 
@@ -584,7 +682,7 @@ def test_table_rows_are_complete_and_keep_outsiders_out() -> None:
     for row in TABLE:
         assert len(row.expected) == len(PEOPLE), row.id
         assert row.method in ("get", "post"), row.id
-        if not row.public and row.name != "core:home":
+        if not row.public and row.name not in OWN_ACCOUNT:
             assert row.expectation("outsider") == 404, f"{row.id}: the outsider must get 404"
             assert row.expectation("anonymous") == LOGIN, f"{row.id}: login is required"
         if row.variant == WRONG:
