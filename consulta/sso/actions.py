@@ -13,22 +13,7 @@ from consulta.eventlog.log import record
 from consulta.organisations import actions as organisations
 from consulta.organisations.models import Organisation
 from consulta.sso.linking import Claims, Decision
-from consulta.sso.models import ExternalIdentity, IdentityProvider
-
-# The provider's settings an admin changes on the sign-in page (the secret apart: see below).
-SETTINGS_FIELDS = (
-    "display_name",
-    "issuer",
-    "client_id",
-    "scopes",
-    "email_claim",
-    "given_name_claim",
-    "family_name_claim",
-    "allowed_domains",
-    "trust_unverified_email",
-    "enabled",
-    "required",
-)
+from consulta.sso.models import SETTINGS_FIELDS, ExternalIdentity, IdentityProvider
 
 
 def save_provider(organisation: Organisation, values: dict[str, Any], *, client_secret: str = "") -> IdentityProvider:

@@ -8,7 +8,7 @@ from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
 from consulta.organisations.models import Organisation
-from consulta.sso.models import IdentityProvider
+from consulta.sso.models import SETTINGS_FIELDS, IdentityProvider
 
 DOMAIN = re.compile(r"^(?=.{1,253}$)([a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z0-9-]{2,63}$")
 
@@ -45,19 +45,7 @@ class IdentityProviderForm(forms.ModelForm[IdentityProvider]):
 
     class Meta:
         model = IdentityProvider
-        fields = [
-            "display_name",
-            "issuer",
-            "client_id",
-            "scopes",
-            "email_claim",
-            "given_name_claim",
-            "family_name_claim",
-            "allowed_domains",
-            "trust_unverified_email",
-            "enabled",
-            "required",
-        ]
+        fields = list(SETTINGS_FIELDS)
 
     def __init__(self, *args: Any, organisation: Organisation, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

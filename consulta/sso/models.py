@@ -11,6 +11,22 @@ from consulta.organisations.models import Organisation
 DEFAULT_SCOPES = "openid email profile"
 
 
+# The provider's settings an admin changes on the sign-in page (the secret apart: see below).
+SETTINGS_FIELDS = (
+    "display_name",
+    "issuer",
+    "client_id",
+    "scopes",
+    "email_claim",
+    "given_name_claim",
+    "family_name_claim",
+    "allowed_domains",
+    "trust_unverified_email",
+    "enabled",
+    "required",
+)
+
+
 class IdentityProvider(models.Model):
     """One per organisation. Its staff sign in there; the linking rules are in linking.py."""
 

@@ -24,7 +24,7 @@ from consulta.core.client import client_address
 from consulta.organisations import access
 from consulta.sso import actions, client, linking
 from consulta.sso.forms import ChooseForm, IdentityProviderForm, SignInPolicyForm
-from consulta.sso.models import IdentityProvider
+from consulta.sso.models import SETTINGS_FIELDS, IdentityProvider
 from consulta.twofactor.flow import complete_sign_in
 
 logger = logging.getLogger(__name__)
@@ -182,7 +182,7 @@ def sign_in_settings(request: HttpRequest, org_slug: str) -> HttpResponse:
         request.POST if which == "policy" else None, initial={"require_mfa": organisation.require_mfa}, prefix="policy"
     )
     if which == "provider" and provider_form.is_valid():
-        values = {name: provider_form.cleaned_data[name] for name in actions.SETTINGS_FIELDS}
+        values = {name: provider_form.cleaned_data[name] for name in SETTINGS_FIELDS}
         actions.save_provider(organisation, values, client_secret=provider_form.cleaned_data["client_secret"])
         messages.success(request, _("Single sign-on settings saved."))
         return redirect("sso:settings", org_slug=organisation.slug)
