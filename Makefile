@@ -40,10 +40,13 @@ static: $(VENV)/.run-deps | $(SECRET_KEY_FILE)
 	mkdir -p var
 	$(BIN)/python manage.py collectstatic --noinput --verbosity 0
 
+# The demo lets webhooks go to a receiver on this machine over http (docs/webhooks.md): a real
+# deployment keeps the defaults, https to public addresses only.
 run: static
 	$(BIN)/python manage.py migrate --noinput --verbosity 0
 	$(BIN)/python manage.py seed_demo --if-empty --history 90 --base-url $(BASE_URL)
 	@echo "Consulta is serving on $(BASE_URL) (HTTP and WebSocket), with its background worker. Stop it with Ctrl+C."
+	WEBHOOK_ALLOW_HTTP=$${WEBHOOK_ALLOW_HTTP:-true} WEBHOOK_ALLOWED_NETWORKS=$${WEBHOOK_ALLOWED_NETWORKS:-127.0.0.1/32} \
 	$(BIN)/python -m consulta.core.serve consulta.asgi:application --host $(HOST) --port $(PORT) --no-server-header --lifespan off --no-proxy-headers --ws-max-size $(WS_MAX_SIZE)
 
 # Debian's Chromium for the browser tests, gettext for the catalogue check, nginx for the

@@ -210,6 +210,28 @@ def test_an_appointment_system_gets_signed_webhooks_as_its_patient_is_seen(
         assert delivery.headers["user-agent"] == "Consulta-Webhooks/1"
 
 
+def test_the_appointment_system_hears_when_its_patient_leaves_before_being_seen(
+    appointments: Appointments, new_page: Any
+) -> None:
+    app = appointments
+    link = _patient_link(app, northside(app.server.demo)["slug"])
+    patient = new_page()
+    _enter_by_link(patient, link["url"])
+    before = len(app.receiver.accepted())
+    patient.get_by_role("button", name="Leave the waiting area").click()
+    _received(app, "consultation.left")
+
+    left = [delivery for delivery in app.receiver.accepted()[before:] if delivery.type == "consultation.left"]
+    assert len(left) == 1 and left[0].verified
+    assert left[0].payload["data"]["external_reference"] == REFERENCE
+    assert left[0].payload["data"]["consultation_id"] == _consultation_of(app, "consultation.entered", -1)
+
+
+def _consultation_of(app: Appointments, kind: str, index: int) -> int:
+    """The consultation id of the `index`th accepted message of `kind`."""
+    return int([d for d in app.receiver.accepted() if d.type == kind][index].payload["data"]["consultation_id"])
+
+
 def test_an_admin_adds_an_endpoint_from_the_keyboard_and_the_pages_pass_axe(
     appointments: Appointments, new_page: Any
 ) -> None:
