@@ -68,6 +68,44 @@ class LiveServer:
     def stop(self) -> None:
         stop_process(self.process)
 
+    def env(self, extra_env: dict[str, str] | None = None) -> dict[str, str]:
+        """The environment of this server's processes (its database, key and base URL), plus `extra_env`."""
+        return server_env(self.log_path.parent, self.url) | (extra_env or {})
+
+    def python(self, code: str, extra_env: dict[str, str] | None = None) -> Any:
+        """Run `code` in this server's own database (`manage.py shell`); the JSON of the last line
+        it prints, or None when it prints nothing."""
+        done = subprocess.run(  # this interpreter, our own manage.py
+            [sys.executable, "manage.py", "shell", "--no-imports", "-c", code],
+            cwd=ROOT,
+            env=self.env(extra_env),
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=False,
+        )
+        if done.returncode != 0:
+            raise ServerError(f"`manage.py shell` failed with exit code {done.returncode}:\n{done.stderr}")
+        lines = done.stdout.strip().splitlines()
+        return json.loads(lines[-1]) if lines else None
+
+    @contextmanager
+    def worker(self, worker_id: str, extra_env: dict[str, str] | None = None) -> Iterator[Path]:
+        """This server's background worker (`manage.py worker`), running in the block; its log's path."""
+        log_path = self.log_path.parent / f"{worker_id}.log"
+        with log_path.open("wb") as log:
+            process = subprocess.Popen(  # this interpreter, our own manage.py
+                [sys.executable, "manage.py", "worker", "--worker-id", worker_id],
+                cwd=ROOT,
+                env=self.env(extra_env),
+                stdout=log,
+                stderr=subprocess.STDOUT,
+            )
+        try:
+            yield log_path
+        finally:
+            stop_process(process)
+
 
 def stop_process(process: subprocess.Popen[Any]) -> None:
     """Ask a process to stop (SIGTERM), and kill it if it does not within 10 s."""

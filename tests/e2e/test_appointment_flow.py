@@ -13,8 +13,6 @@ from __future__ import annotations
 
 import json
 import re
-import subprocess
-import sys
 import urllib.request
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -60,21 +58,6 @@ class Appointments:
     api_key: str
 
 
-def _in_server(server: live.LiveServer, code: str) -> Any:
-    """Run `code` in the server's own database (manage.py shell); the JSON of its last line."""
-    env = live.server_env(server.log_path.parent, server.url) | WEBHOOK_ENV
-    done = subprocess.run(  # this interpreter, our own manage.py
-        [sys.executable, "manage.py", "shell", "-c", code],
-        cwd=live.ROOT,
-        env=env,
-        check=True,
-        timeout=60,
-        capture_output=True,
-        text=True,
-    )
-    return json.loads(done.stdout.strip().splitlines()[-1])
-
-
 def _set_up(server: live.LiveServer, receiver_url: str) -> dict[str, str]:
     code = f"""
 import json
@@ -88,7 +71,7 @@ key, secret = create_key(organisation, name="Appointments", access="write", can_
 hook = create_endpoint(organisation, url={receiver_url!r}, event_types={TYPES!r})
 print(json.dumps({{"key": secret, "webhook_secret": hook.secret}}))
 """
-    made: dict[str, str] = _in_server(server, code)
+    made: dict[str, str] = server.python(code, WEBHOOK_ENV)
     return made
 
 
@@ -99,20 +82,8 @@ def appointments() -> Iterator[Appointments]:
             with live.serving("consulta-e2e-webhooks-", extra_env=WEBHOOK_ENV) as server:
                 made = _set_up(server, receiver.url)
                 receiver.secret = made["webhook_secret"]
-                worker_log = server.log_path.parent / "worker.log"
-                env = live.server_env(server.log_path.parent, server.url) | WEBHOOK_ENV
-                with worker_log.open("wb") as log:
-                    worker = subprocess.Popen(  # this interpreter, our own manage.py
-                        [sys.executable, "manage.py", "worker", "--worker-id", "e2e-webhooks"],
-                        cwd=live.ROOT,
-                        env=env,
-                        stdout=log,
-                        stderr=subprocess.STDOUT,
-                    )
-                try:
+                with server.worker("e2e-webhooks", WEBHOOK_ENV) as worker_log:
                     yield Appointments(server, worker_log, receiver, made["key"])
-                finally:
-                    live.stop_process(worker)
         except live.ServerError as error:
             pytest.fail(str(error), pytrace=False)
 

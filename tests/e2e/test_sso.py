@@ -11,10 +11,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
-import json
 import struct
-import subprocess
-import sys
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -56,19 +53,7 @@ class SsoWorld:
 
     def django(self, code: str) -> Any:
         """Run `code` in the server's own database (manage.py shell); the JSON of its last line."""
-        env = live.server_env(self.server.log_path.parent, self.base) | {"SSO_ALLOW_HTTP_ISSUERS": "true"}
-        done = subprocess.run(
-            [sys.executable, "manage.py", "shell", "--no-imports", "-c", code],
-            cwd=live.ROOT,
-            env=env,
-            capture_output=True,
-            text=True,
-            timeout=60,
-            check=False,
-        )
-        assert done.returncode == 0, done.stderr
-        lines = done.stdout.strip().splitlines()
-        return json.loads(lines[-1]) if lines else None
+        return self.server.python(code, {"SSO_ALLOW_HTTP_ISSUERS": "true"})
 
     def configure(self, **fields: Any) -> None:
         """The organisation's provider as the settings page saves it (for the tests after the first)."""

@@ -8,8 +8,6 @@ and hashlib: consulta/twofactor/tests/totp.py), as an authenticator app would.
 from __future__ import annotations
 
 import re
-import subprocess
-import sys
 import time
 from collections.abc import Callable, Iterator
 from typing import Any
@@ -36,14 +34,11 @@ def mfa_server() -> Iterator[live.LiveServer]:
 
 def _require_mfa(server: live.LiveServer, required: bool) -> None:
     """The organisation's "require two-factor login" switch, set in the server's own database."""
-    env = live.server_env(server.log_path.parent, server.url)
     code = (
         "from consulta.organisations.models import Organisation; "
         f"assert Organisation.objects.filter(slug={ORGANISATION['slug']!r}).update(require_mfa={required!r}) == 1"
     )
-    subprocess.run(  # this interpreter, our own manage.py
-        [sys.executable, "manage.py", "shell", "-c", code], cwd=live.ROOT, env=env, check=True, timeout=60
-    )
+    server.python(code)
 
 
 def _fresh_code(secret: str, last_step: int | None) -> tuple[str, int]:

@@ -9,11 +9,8 @@ the rate limits a deployment gets by default; the e2e session server has them ou
 from __future__ import annotations
 
 import http.client
-import json
 import re
 import shutil
-import subprocess
-import sys
 import tempfile
 import time
 import urllib.parse
@@ -91,22 +88,13 @@ class Browser:
 
 def queue_names(server: live.LiveServer, slug: str) -> list[str]:
     """Who is in the clinic's queue, read from the server's own database."""
-    env = live.server_env(server.log_path.parent, server.url)
     code = (
         "import json; from consulta.consultations.models import Consultation; "
         f"rows = Consultation.objects.filter(clinic__slug={slug!r}); "
         "print(json.dumps([c.first_name + ' ' + c.last_name for c in rows]))"
     )
-    result = subprocess.run(
-        [sys.executable, "manage.py", "shell", "-c", code],
-        cwd=live.ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=True,
-    )
-    return json.loads(result.stdout.strip().splitlines()[-1])
+    names: list[str] = server.python(code)
+    return names
 
 
 def test_a_flood_from_one_address_does_not_keep_a_patient_from_another_address_out(server: live.LiveServer) -> None:
