@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -27,6 +28,7 @@ class Delivery:
     verified: bool
     payload: Any  # the parsed JSON when verified
     answered: int
+    received_at: float = field(default_factory=time.time)  # when it arrived (the benchmark's delays)
 
     @property
     def msg_id(self) -> str:
