@@ -384,6 +384,12 @@ class RateLimitClock:
     def advance(self, seconds: float) -> None:
         self.offset += seconds
 
+    def to_window_start(self, seconds: float) -> None:
+        """Move on to just after the start of a `seconds`-long window of the per-socket counters
+        (aligned to the monotonic clock): a test that fills one then has the whole window before
+        the next begins, however slow the machine."""
+        self.advance(seconds - self.monotonic() % seconds + 0.001)
+
 
 @pytest.fixture
 def rate_limit_clock(monkeypatch: pytest.MonkeyPatch) -> RateLimitClock:

@@ -32,7 +32,7 @@ from consulta.consultations.tests.sockets import (
 from consulta.consultations.tests.test_call_invites import invitee_headers
 from consulta.core import ratelimit
 from consulta.rooms.tests.rooms import enter, let_in, room_path
-from consulta.testing import World
+from consulta.testing import RateLimitClock, World
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -373,9 +373,12 @@ async def test_apps_is_a_strict_message(room: Room) -> None:
         assert await socket.receive_nothing(timeout=0.3)
 
 
-async def test_the_apps_switch_counts_against_the_message_allowance(room: Room, settings: Settings) -> None:
+async def test_the_apps_switch_counts_against_the_message_allowance(
+    room: Room, settings: Settings, rate_limit_clock: RateLimitClock
+) -> None:
     settings.RATE_LIMITS = {**settings.RATE_LIMITS, "socket_messages": "3/10seconds"}
     ratelimit.reset()  # the fixture's joins and admits counted too
+    rate_limit_clock.to_window_start(10)  # all four messages in one window, however slow the machine
     for view_only in (True, False, True):
         await room.member.send_json_to({"type": "apps", "view_only": view_only})
         assert (await receive(room.guest))["view_only"] is view_only
