@@ -16,6 +16,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.utils.translation import gettext as _
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, ValidationError
+from ninja.openapi.schema import OpenAPISchema
 
 from consulta.api.auth import KeyAuth, RateLimited
 from consulta.api.endpoints import clinics, consultations, reports, rooms
@@ -23,6 +24,16 @@ from consulta.core import ratelimit
 
 
 class ConsultaAPI(NinjaAPI):
+    _schemas: dict[str, OpenAPISchema] = {}
+
+    def get_openapi_schema(self, *, path_prefix: str | None = None, path_params: Any = None) -> OpenAPISchema:
+        # Made once per process: the schema is public (no key) and costs some 30 ms to build, so a
+        # flood of requests for it would otherwise be a flood of work. It never changes while running.
+        prefix = self.get_root_path(path_params or {}) if path_prefix is None else path_prefix
+        if prefix not in self._schemas:
+            self._schemas[prefix] = super().get_openapi_schema(path_prefix=prefix)
+        return self._schemas[prefix]
+
     def get_openapi_operation_id(self, operation: Any) -> str:
         # The function's own name ("create_patient_link"), not its module path: what clients generate from.
         return str(operation.view_func.__name__)
