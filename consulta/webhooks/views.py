@@ -79,19 +79,14 @@ def rotate_secret(request: HttpRequest, org_slug: str, endpoint_id: int) -> Http
 
 @login_required
 @require_POST
-def enable(request: HttpRequest, org_slug: str, endpoint_id: int) -> HttpResponse:
+def set_enabled(request: HttpRequest, org_slug: str, endpoint_id: int, enabled: bool) -> HttpResponse:
+    """Enable or disable an endpoint (`enabled` comes from the URL: webhooks:enable, webhooks:disable)."""
     found = _endpoint(_standing(request, org_slug), endpoint_id)
-    actions.set_enabled(found, True)
-    messages.success(request, _("Webhook endpoint enabled: its waiting messages go now."))
-    return redirect("webhooks:endpoint", org_slug=org_slug, endpoint_id=found.pk)
-
-
-@login_required
-@require_POST
-def disable(request: HttpRequest, org_slug: str, endpoint_id: int) -> HttpResponse:
-    found = _endpoint(_standing(request, org_slug), endpoint_id)
-    actions.set_enabled(found, False)
-    messages.success(request, _("Webhook endpoint disabled: nothing is sent to it until you enable it."))
+    actions.set_enabled(found, enabled)
+    if enabled:
+        messages.success(request, _("Webhook endpoint enabled: its waiting messages go now."))
+    else:
+        messages.success(request, _("Webhook endpoint disabled: nothing is sent to it until you enable it."))
     return redirect("webhooks:endpoint", org_slug=org_slug, endpoint_id=found.pk)
 
 
