@@ -15,7 +15,8 @@ import dj_database_url
 import django_stubs_ext
 from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
-from django.utils.translation import gettext_lazy as _
+
+from consulta.core import languages
 
 # Lets typed generics such as ModelForm[Clinic] run, not only type-check.
 django_stubs_ext.monkeypatch()
@@ -332,8 +333,17 @@ CONTENT_SECURITY_POLICY = {
 }
 
 LANGUAGE_CODE = "en"
-LANGUAGES = [("en", _("English")), ("sv", _("Swedish"))]
-LOCALE_PATHS = [BASE_DIR / "consulta" / "locale"]
+# The 64 languages, each under its own name: consulta/core/languages.py.
+LANGUAGES = languages.django_languages()
+LANGUAGES_BIDI = languages.bidi_codes()
+languages.install_lang_info()
+# A deployment's own wording comes first: any string of any catalogue can be
+# overridden from LOCALE_OVERRIDE_DIR without forking (docs/languages.md).
+LOCALE_OVERRIDE_DIR = env_str("LOCALE_OVERRIDE_DIR", "")
+LOCALE_PATHS = [
+    *([Path(LOCALE_OVERRIDE_DIR)] if LOCALE_OVERRIDE_DIR else []),
+    BASE_DIR / "consulta" / "locale",
+]
 USE_I18N = True
 USE_TZ = True
 TIME_ZONE = env_str("TIME_ZONE", "Europe/Stockholm")
