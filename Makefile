@@ -108,12 +108,12 @@ test: lint typecheck jstest pytest
 # Regenerate the translation catalogues after changing user-facing strings.
 messages: $(VENV)/.dev-deps | $(SECRET_KEY_FILE)
 # Every locale of consulta/core/languages.py; new ones get their catalogue and headers.
-messages: LOCALES = $(foreach l,$(shell $(BIN)/python consulta/core/languages.py),--locale $(l))
+messages: LOCALES = $(foreach l,$(shell $(BIN)/python -m consulta.core.languages),--locale $(l))
 messages: $(VENV)/.dev-deps | $(SECRET_KEY_FILE)
 	cd consulta && ../$(BIN)/django-admin makemessages $(LOCALES) --no-location --no-obsolete
 	cd consulta && ../$(BIN)/django-admin makemessages $(LOCALES) --domain djangojs --no-location --no-obsolete --ignore 'static/vendor/*'
-	SECRET_KEY_FILE=$(SECRET_KEY_FILE) $(BIN)/python manage.py catalogue headers
-	SECRET_KEY_FILE=$(SECRET_KEY_FILE) $(BIN)/python manage.py catalogue headers --domain djangojs
+	$(BIN)/python manage.py catalogue headers
+	$(BIN)/python manage.py catalogue headers --domain djangojs
 	cd consulta && ../$(BIN)/django-admin compilemessages
 
 bench: $(VENV)/.dev-deps system-deps static

@@ -120,6 +120,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # A signed-in person's own language, kept on their account, over the browser's.
+    "consulta.core.middleware.PersonLanguage",
     # The person and address every event a request causes is recorded with (consulta/eventlog).
     "consulta.eventlog.context.EventContextMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
@@ -339,6 +341,8 @@ LANGUAGES_BIDI = languages.bidi_codes()
 languages.install_lang_info()
 # A deployment's own wording comes first: any string of any catalogue can be
 # overridden from LOCALE_OVERRIDE_DIR without forking (docs/languages.md).
+# Dates, times and numbers for the languages Django has no formats for (consulta/formats).
+FORMAT_MODULE_PATH = ["consulta.formats"]
 LOCALE_OVERRIDE_DIR = env_str("LOCALE_OVERRIDE_DIR", "")
 LOCALE_PATHS = [
     *([Path(LOCALE_OVERRIDE_DIR)] if LOCALE_OVERRIDE_DIR else []),
@@ -490,6 +494,8 @@ RATE_LIMIT_DEFAULTS = {
     "api_key": "600/minute",
     # Requests with a missing or wrong API key, per address: a key is not guessed by trying.
     "api_bad_key_address": "30/10minutes",
+    # The language picker: a person tries a few languages; a ward's patients share one address.
+    "language_address": "60/10minutes",
 }
 
 

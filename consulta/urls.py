@@ -1,6 +1,8 @@
 from django.contrib import admin
 from django.urls import include, path
 
+from consulta.core.views import set_language
+
 urlpatterns = [
     path("", include("consulta.core.urls")),
     path("accounts/", include("consulta.accounts.urls")),
@@ -15,6 +17,7 @@ urlpatterns = [
     path("", include("consulta.sso.urls")),
     path("", include("consulta.webhooks.urls")),
     path("", include("consulta.api.urls")),
-    path("i18n/", include("django.conf.urls.i18n")),
+    # Django's own view inside ours: the choice is also kept on the account and consultation.
+    path("i18n/setlang/", set_language, name="set_language"),
     path("django-admin/", admin.site.urls),
 ]

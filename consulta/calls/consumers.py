@@ -18,6 +18,7 @@ from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from consulta.calls import actions as calls
 from consulta.calls import events
@@ -105,7 +106,7 @@ class CallSocket(JsonSocket):
 
     def require_call(self) -> None:
         if self.peer_id is None:
-            raise BadMessage("not_in_call", "Join the call first.")
+            raise BadMessage("not_in_call", _("Join the call first."))
 
     def resume_for(self, requested: str | None) -> str | None:
         """The peer id to take back: the socket's own while it has one (one place per socket),
@@ -124,7 +125,7 @@ class CallSocket(JsonSocket):
 
     def answer_caller(self) -> None:
         """`join_call` with `answer`: only a team member's socket answers a caller."""
-        raise BadMessage("not_allowed", "Only the clinic's team answers a caller.")
+        raise BadMessage("not_allowed", _("Only the clinic's team answers a caller."))
 
     async def join_call(self, message: JoinCall) -> None:
         try:
@@ -143,7 +144,8 @@ class CallSocket(JsonSocket):
             if group != self.call_group:
                 await self.channel_layer.group_discard(group, self.channel_name)
             raise BadMessage(
-                "call_full", f"This call already has {calls.MAX_PARTICIPANTS} people, the most it can hold."
+                "call_full",
+                _("This call already has %(count)s people, the most it can hold.") % {"count": calls.MAX_PARTICIPANTS},
             ) from None
         self.peer_id, self.peer_name, self.call_id = me.peer_id, me.name, me.call_id
         self.call_group = group
@@ -193,7 +195,7 @@ class CallSocket(JsonSocket):
         self.require_call()
         assert self.call_group is not None and self.peer_id is not None
         if message.to == self.peer_id:
-            raise BadMessage("invalid", "A peer cannot signal itself.")
+            raise BadMessage("invalid", _("A peer cannot signal itself."))
         out = OutSignal(sender=self.peer_id, description=message.description, candidate=message.candidate)
         # The whole call's group receives it; only the addressed peer's socket passes it on.
         await self.channel_layer.group_send(self.call_group, events.event(out, to_peer=message.to))
@@ -207,18 +209,18 @@ class CallSocket(JsonSocket):
             raise rate_limited(refusal)
         text = message.text.strip()
         if not text:
-            raise BadMessage("invalid", "text: write something first.")
+            raise BadMessage("invalid", _("text: write something first."))
         sent_at = timezone.now().isoformat(timespec="seconds")
         out = OutChat(sender=self.peer_id, name=self.peer_name, text=text, sent_at=sent_at)
         await self.channel_layer.group_send(self.call_group, events.event(out))
 
     async def manage(self, message: Manage) -> None:
         if not self.can_manage:
-            raise BadMessage("not_allowed", "Only the clinic's team may manage others in a call.")
+            raise BadMessage("not_allowed", _("Only the clinic's team may manage others in a call."))
         self.require_call()
         assert self.call_id is not None
         if message.to == self.peer_id:
-            raise BadMessage("invalid", "Use your own controls for yourself.")
+            raise BadMessage("invalid", _("Use your own controls for yourself."))
         try:
             if message.action == "mute":
                 await database_sync_to_async(calls.ask_to_mute)(self.call_id, message.to, by=self.peer_name)
@@ -231,20 +233,20 @@ class CallSocket(JsonSocket):
             else:
                 await database_sync_to_async(calls.remove_from_call)(self.call_id, message.to)
         except calls.NoSuchPeer:
-            raise BadMessage("no_such_peer", "That person is no longer in the call.") from None
+            raise BadMessage("no_such_peer", _("That person is no longer in the call.")) from None
         except calls.CannotRemovePatient:
             raise BadMessage(
-                "not_allowed", "A waiting-area caller leaves the call by being put on hold or by ending it."
+                "not_allowed", _("A waiting-area caller leaves the call by being put on hold or by ending it.")
             ) from None
         except calls.CannotHold:
             raise BadMessage(
-                "not_allowed", "Only a room's guest or a waiting-area caller can be put on hold."
+                "not_allowed", _("Only a room's guest or a waiting-area caller can be put on hold.")
             ) from None
 
     async def set_apps(self, message: Apps) -> None:
         """A host makes the call's apps view-only for guests and patients (or not); everyone hears `apps`."""
         if not self.can_manage:
-            raise BadMessage("not_allowed", "Only the clinic's team may make the apps view-only.")
+            raise BadMessage("not_allowed", _("Only the clinic's team may make the apps view-only."))
         self.require_call()
         assert self.call_id is not None and self.peer_id is not None
         try:
@@ -252,7 +254,7 @@ class CallSocket(JsonSocket):
                 self.call_id, self.peer_id, view_only=message.view_only, by=self.peer_name
             )
         except calls.NoSuchPeer:
-            raise BadMessage("not_in_call", "Join the call first.") from None
+            raise BadMessage("not_in_call", _("Join the call first.")) from None
 
     async def hold_patient(self, consultation_id: int) -> None:
         """Put a waiting-area caller in this call on hold; only the clinic's team sockets can."""

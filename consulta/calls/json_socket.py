@@ -48,7 +48,12 @@ def rate_limited(refusal: ratelimit.Refused) -> BadMessage:
 
 
 def socket_language(scope: dict[str, Any]) -> str:
-    """The language of the page that opened the socket: its language cookie, else Accept-Language."""
+    """The language of the page that opened the socket: a signed-in person's own (as
+    core.middleware.PersonLanguage), else the language cookie, else Accept-Language."""
+    user = scope.get("user")
+    own = getattr(user, "language", "") if user is not None and user.is_authenticated else ""
+    if own and own in dict(settings.LANGUAGES):
+        return str(own)
     headers = {name.decode("latin-1"): value.decode("latin-1") for name, value in scope.get("headers", [])}
     cookies = scope.get("cookies") or {}
     request = SimpleNamespace(

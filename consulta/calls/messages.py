@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
+from django.utils.translation import gettext as _
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError, model_validator
 
 # A whole SDP of a 6-way call with simulcast stays well under this.
@@ -185,7 +186,7 @@ def parse_incoming(text: str | None, allowed: frozenset[str]) -> Message:
     of nesting with a validation error, never a RecursionError.
     """
     if text is None:
-        raise BadMessage("bad_frame", "Send text frames holding JSON.")
+        raise BadMessage("bad_frame", _("Send text frames holding JSON."))
     if len(text) > MAX_FRAME_BYTES or len(text.encode(errors="replace")) > MAX_FRAME_BYTES:
         raise BadMessage("too_large", f"Frames may hold at most {MAX_FRAME_BYTES} bytes.")
     try:
@@ -312,6 +313,7 @@ class CallerCard(Message):
     waiting_since: str  # ISO 8601, UTC
     connected: bool
     in_call_with: int | None = None
+    language: str = "en"  # the patient's (settings.LANGUAGES); the page names it in its own language
     # Triage: the reason's code (consultations.models.UrgentReason) and its label, or None when
     # not urgent; urgent callers sort first, the first marked first (ISO 8601, UTC).
     urgent: str | None = None

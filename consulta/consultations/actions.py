@@ -123,8 +123,10 @@ def enter(
     phone: str,
     answers: list[list[str]],
     external_reference: str = "",
+    language: str = "en",
 ) -> Consultation:
-    """`external_reference`: of the one-click link the patient came by (PrefillLink), if any."""
+    """`external_reference`: of the one-click link the patient came by (PrefillLink), if any;
+    `language`: the patient's, as their entry page was shown."""
     now = timezone.now()
     with transaction.atomic():
         consultation = Consultation.objects.create(
@@ -134,6 +136,7 @@ def enter(
             phone=phone,
             answers=answers,
             external_reference=external_reference,
+            language=language,
             waiting_since=now,
             last_seen_at=now,
         )
@@ -228,6 +231,16 @@ def mark_urgent(consultation: Consultation, reason: str, user: User | None) -> C
         events.send_on_commit(events.queue_group(consultation.clinic_id), OutCallerUpdated(caller=card(consultation)))
         _announce_positions(consultation.clinic)
     return consultation
+
+
+def set_language(consultation: Consultation, language: str) -> None:
+    """The patient chose another language: their pages follow it, and the card shows it."""
+    if language == consultation.language:
+        return
+    with transaction.atomic():
+        consultation.language = language
+        _save(consultation, "language")
+        events.send_on_commit(events.queue_group(consultation.clinic_id), OutCallerUpdated(caller=card(consultation)))
 
 
 def notify(consultation: Consultation, text: str) -> None:
@@ -362,11 +375,15 @@ def configure_waiting_area(form: Any, hours: Any, fields: Any) -> None:
             record(Kind.WAITING_AREA_UPDATED, clinic_id=form.instance.clinic_id, data={"changed": changed})
 
 
-def invite_to_call(consultation: Consultation, user: User) -> CallInvite:
-    """A link for one more person to join this consultation's call, valid for the day."""
+def invite_to_call(consultation: Consultation, user: User, *, interpreter: bool = False) -> CallInvite:
+    """A link for one more person to join this consultation's call, valid for the day. For an
+    interpreter, the link notes the patient's language."""
     host = consultation.call_host or consultation
     return CallInvite.objects.create(
-        consultation=host, created_by=user, expires_at=timezone.now() + timedelta(hours=settings.CALL_INVITE_HOURS)
+        consultation=host,
+        created_by=user,
+        expires_at=timezone.now() + timedelta(hours=settings.CALL_INVITE_HOURS),
+        interpreter_language=consultation.language if interpreter else "",
     )
 
 

@@ -12,6 +12,7 @@ from typing import Any
 from channels.db import database_sync_to_async
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
+from django.utils.translation import gettext as _
 
 from consulta.calls.consumers import CallSocket
 from consulta.calls.json_socket import JsonSocket
@@ -34,6 +35,7 @@ class PatientSocket(CallSocket):
         if consultation is None:
             raise Http404
         self.consultation_id = consultation.pk
+        self.language = consultation.language  # the consultation's, as its pages (patient_views.space)
         await self.channel_layer.group_add(actions.events.patient_group(consultation.pk), self.channel_name)
         await self.accept()
         status = await database_sync_to_async(self._arrive)()
@@ -61,7 +63,7 @@ class PatientSocket(CallSocket):
     def call_identity(self) -> dict[str, Any]:
         consultation = self._consultation()
         if consultation is None or consultation.status != Status.IN_CALL:
-            raise BadMessage("not_in_call", "Your clinician has not started the call yet.")
+            raise BadMessage("not_in_call", _("Your clinician has not started the call yet."))
         return {
             "key": consultation.call_key,
             "role": "patient",
@@ -184,13 +186,13 @@ class TeamCallSocket(CallSocket):
         # The dashboard's Join, in the join's own trip: `authorise` has just checked the access.
         consultation = Consultation.objects.filter(pk=self.consultation_id).first()
         if consultation is None:
-            raise BadMessage("ended", "This consultation has ended.")
+            raise BadMessage("ended", _("This consultation has ended."))
         actions.join(consultation, self.scope["user"])
 
     def call_identity(self) -> dict[str, Any]:
         consultation = Consultation.objects.filter(pk=self.consultation_id).first()
         if consultation is None:
-            raise BadMessage("ended", "This consultation has ended.")
+            raise BadMessage("ended", _("This consultation has ended."))
         user = self.scope["user"]
         return {
             "key": consultation.call_key,
@@ -209,7 +211,7 @@ class TeamCallSocket(CallSocket):
         try:
             await database_sync_to_async(hold)()
         except Http404:
-            raise BadMessage("no_such_peer", "That caller is no longer in the call.") from None
+            raise BadMessage("no_such_peer", _("That caller is no longer in the call.")) from None
 
 
 class InviteeSocket(CallSocket):
@@ -239,7 +241,7 @@ class InviteeSocket(CallSocket):
         try:
             invite = access.call_invite(self.token)
         except Http404:
-            raise BadMessage("ended", "This invitation is no longer valid.") from None
+            raise BadMessage("ended", _("This invitation is no longer valid.")) from None
         return {
             "key": invite.consultation.call_key,
             "role": "guest",

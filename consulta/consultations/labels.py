@@ -1,16 +1,23 @@
 """Every text the page scripts show, translated on the server.
 
 Scripts receive these through json_script, so the catalogues hold every
-user-facing string and no script needs a gettext of its own.
+user-facing string and no script needs a gettext of its own. A label with a
+count is a list, one text per plural form of the language (`plural_label`;
+scripts choose with static/js/call/plural.js).
 """
 
 from __future__ import annotations
 
 from django.conf import settings
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+
+from consulta.core.languages import plural_label
+
+Labels = dict[str, str | list[str]]
 
 
-def call_labels() -> dict[str, str]:
+def call_labels() -> Labels:
     return {
         "you": _("You"),
         "microphone": _("Microphone"),
@@ -44,7 +51,7 @@ def call_labels() -> dict[str, str]:
         "chat_empty": _("No messages yet. Messages are not saved: they disappear when the call ends."),
         "chat_message": _("Chat message"),
         "chat_send": _("Send"),
-        "chat_unread": _("%(n)s new"),
+        "chat_unread": plural_label(lambda n: ngettext("%(n)s new", "%(n)s new", n)),
         "duration": _("Call duration"),
         "devices": _("Devices"),
         "speaker": _("Speaker"),
@@ -71,7 +78,7 @@ def call_labels() -> dict[str, str]:
     }
 
 
-def call_quality_labels() -> dict[str, str]:
+def call_quality_labels() -> Labels:
     """Connection quality: the tiles' grades (static/js/call/quality.js) and the participants
     panel's browser and figures (static/js/call/roster.js)."""
     return {
@@ -90,7 +97,7 @@ def call_quality_labels() -> dict[str, str]:
     }
 
 
-def call_app_labels() -> dict[str, str]:
+def call_app_labels() -> Labels:
     """The call's apps: sharing files and the whiteboard (static/js/call/apps.js and its modules)."""
     return {
         # Not a text: the largest file the apps send or take, in MB (settings.CALL_FILE_MAX_MB).
@@ -169,7 +176,7 @@ def call_app_labels() -> dict[str, str]:
     }
 
 
-def device_labels() -> dict[str, str]:
+def device_labels() -> Labels:
     return {
         "camera": _("Camera"),
         "microphone": _("Microphone"),
@@ -194,13 +201,13 @@ def device_labels() -> dict[str, str]:
     }
 
 
-def dashboard_labels() -> dict[str, str]:
+def dashboard_labels() -> Labels:
     return {
         "waiting": _("Waiting"),
         "inCall": _("Being seen"),
         "onHold": _("On hold"),
         "waitedFor": _("Waiting for %(time)s"),
-        "minutes": _("%(n)s min"),
+        "minutes": plural_label(lambda n: ngettext("%(n)s min", "%(n)s min", n)),
         "offline": _("Connection lost: may be reloading"),
         "join": _("Join"),
         "resume": _("Resume"),
@@ -242,6 +249,8 @@ def dashboard_labels() -> dict[str, str]:
             "The link works until the consultation ends."
         ),
         "makeInvite": _("Make an invitation link"),
+        "inviteInterpreter": _("Invite an interpreter"),
+        "patientLanguage": _("Language"),
         "inviteLink": _("Invitation link"),
         "waitingCallers": _("Waiting callers"),
         "addWaiting": _("Add a waiting caller"),
@@ -250,13 +259,17 @@ def dashboard_labels() -> dict[str, str]:
     }
 
 
-def patient_labels() -> dict[str, str]:
+def patient_labels() -> Labels:
     return {
         "waitingHeading": _("You are in the waiting area of %(clinic)s"),
         "statusWaiting": _("Your clinician will be with you soon. Please wait here."),
         "statusOnHold": _("You are on hold. Your clinician will be back with you soon."),
         "position": _("You are number %(position)s in the queue."),
-        "positionAndWait": _("You are number %(position)s in the queue. Estimated wait: about %(minutes)s minutes."),
-        # English and Swedish have one singular; the languages issue brings every plural rule.
-        "positionAndWaitOne": _("You are number %(position)s in the queue. Estimated wait: about a minute."),
+        "positionAndWait": plural_label(
+            lambda n: ngettext(
+                "You are number %(position)s in the queue. Estimated wait: about %(minutes)s minute.",
+                "You are number %(position)s in the queue. Estimated wait: about %(minutes)s minutes.",
+                n,
+            )
+        ),
     }

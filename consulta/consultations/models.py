@@ -108,6 +108,9 @@ class Consultation(models.Model):
     answers = models.JSONField(default=list)
     # From the one-click link the patient came by (PrefillLink.external_reference), if any.
     external_reference = models.CharField(max_length=200, blank=True)
+    # The patient's language (settings.LANGUAGES): their pages, notices and call follow it,
+    # and the dashboard shows it, so the clinic can bring in an interpreter before joining.
+    language = models.CharField(max_length=10, default="en")
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.WAITING)
     # Grows with every change, so dashboards can order events against snapshots.
     version = models.PositiveIntegerField(default=1)
@@ -202,6 +205,8 @@ class CallInvite(models.Model):
     created_by = models.ForeignKey("accounts.User", on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
     expires_at = models.DateTimeField()
+    # For an interpreter: the language they are asked to interpret (the patient's); blank otherwise.
+    interpreter_language = models.CharField(max_length=10, blank=True)
 
     def __str__(self) -> str:
         return f"invite to {self.consultation_id}"

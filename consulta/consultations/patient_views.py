@@ -6,6 +6,7 @@ from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import translation
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
@@ -14,7 +15,7 @@ from consulta.consultations.forms import EntryForm, InviteeForm, prefill_initial
 from consulta.consultations.hours import is_open
 from consulta.consultations.labels import call_labels, device_labels, patient_labels
 from consulta.consultations.models import Consultation
-from consulta.core import ratelimit
+from consulta.core import languages, ratelimit
 from consulta.core.client import client_address
 from consulta.organisations import access
 from consulta.organisations.models import Clinic
@@ -52,6 +53,7 @@ def entry(request: HttpRequest, slug: str) -> HttpResponse:
                 phone=form.cleaned_data["phone"],
                 answers=form.answers(),
                 external_reference=_external_reference(clinic, request),
+                language=translation.get_language(),
             )
             open_spaces[str(clinic.pk)] = consultation.token
             request.session[SESSION_KEY] = open_spaces
@@ -111,6 +113,10 @@ def space(request: HttpRequest, token: str) -> HttpResponse:
         # Ended, left, or never existed: the same answer for each, revealing nothing.
         return render(request, "consultations/space_gone.html", status=404)
     clinic = consultation.clinic
+    # The consultation keeps the patient's language: a reload, the call and the end screen
+    # stay in it, whatever the browser sends (the picker changes it: core.views.set_language).
+    translation.activate(consultation.language)
+    request.LANGUAGE_CODE = consultation.language
     page_data = {
         "socketUrl": f"/ws/patient/{token}/",
         "entryUrl": reverse("consultations:entry", args=[clinic.slug]),
@@ -146,6 +152,7 @@ def join_by_invite(request: HttpRequest, token: str) -> HttpResponse:
         "clinic": invite.consultation.clinic,
         "form": form,
         "name": name,
+        "interpreter_language": languages.described(invite.interpreter_language) if invite.interpreter_language else "",
         "page_data": {"socketUrl": f"/ws/invites/{token}/", "labels": {**call_labels(), **device_labels()}},
     }
     status = 429 if refused else 400 if form.errors else 200

@@ -17,6 +17,7 @@ def card(consultation: Consultation) -> CallerCard:
         waiting_since=consultation.waiting_since.isoformat(),
         connected=consultation.connected,
         in_call_with=consultation.call_host_id,
+        language=consultation.language,
         urgent=consultation.urgent_reason or None,
         urgent_label=str(consultation.get_urgent_reason_display()) if consultation.urgent_reason else None,
         urgent_since=consultation.urgent_since.isoformat() if consultation.urgent_since else None,

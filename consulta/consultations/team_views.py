@@ -22,6 +22,7 @@ from consulta.consultations.forms import (
 )
 from consulta.consultations.labels import call_labels, dashboard_labels
 from consulta.consultations.models import Consultation, Status, UrgentReason
+from consulta.core import languages
 from consulta.core.people import person
 from consulta.organisations import access
 from consulta.organisations.models import Clinic
@@ -61,6 +62,8 @@ def _dashboard_page(
         "callLabels": call_labels(),
         "urgentAfterMinutes": 30,
         "urgentReasons": [[str(code), str(label)] for code, label in UrgentReason.choices],
+        # The patients' languages, named for this page's reader: each card shows its caller's.
+        "languages": languages.page_names(),
         "call": _call_data(call) if call else None,
     }
     context = {
@@ -231,6 +234,14 @@ def prefill_link(request: HttpRequest, slug: str) -> HttpResponse:
 def invite(request: HttpRequest, slug: str, consultation_id: int) -> HttpResponse:
     """A link that brings an interpreter or a relative straight into this call."""
     consultation, _standing = _caller(request, slug, consultation_id)
-    link = actions.invite_to_call(consultation, person(request))
+    interpreter = request.POST.get("interpreter") == "1"
+    link = actions.invite_to_call(consultation, person(request), interpreter=interpreter)
     url = request.build_absolute_uri(reverse("consultations:join_by_invite", args=[link.token]))
-    return JsonResponse({"ok": True, "url": url, "message": _("Invitation link ready: copy it and send it.")})
+    if interpreter:
+        language = languages.described(link.interpreter_language)
+        message = _("Interpreter invitation for %(language)s ready: copy the link and send it.") % {
+            "language": language
+        }
+    else:
+        message = _("Invitation link ready: copy it and send it.")
+    return JsonResponse({"ok": True, "url": url, "message": message})

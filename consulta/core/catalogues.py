@@ -8,8 +8,6 @@ tests import it.
 
 from __future__ import annotations
 
-import functools
-import gettext
 import json
 import re
 from collections import Counter
@@ -18,7 +16,7 @@ from pathlib import Path
 
 import polib
 
-from consulta.core.languages import BY_CODE, TRANSLATED, Language
+from consulta.core.languages import BY_CODE, TRANSLATED, Language, nplurals, plural_examples
 
 LOCALE_DIR = Path(__file__).resolve().parent.parent / "locale"
 DOMAINS = ("django", "djangojs")
@@ -38,10 +36,6 @@ def catalogues(domain: str = "django") -> Iterator[tuple[Language, polib.POFile]
         path = catalogue_path(language, domain)
         if path.exists():
             yield language, polib.pofile(str(path))
-
-
-def nplurals(language: Language) -> int:
-    return int(language.plural_forms.split(";")[0].split("=")[1])
 
 
 def placeholders(text: str) -> Counter[str]:
@@ -74,7 +68,7 @@ def plural_problems(entry: polib.POEntry, language: Language) -> list[str]:
         return ["untranslated (a plural form is empty)"]
     found = []
     allowed = set(placeholders(entry.msgid_plural) | placeholders(entry.msgid))
-    for text, numbers in zip(texts, plural_examples(language), strict=True):
+    for text, numbers in zip(texts, plural_examples(language.code), strict=True):
         got = set(placeholders(text))
         if got - allowed:
             found.append(f"unknown placeholder {sorted(got - allowed)}")
@@ -174,9 +168,8 @@ def fill(
             continue
         candidate = answered(item, answer)
         found = entry_problems(candidate, language)
+        # A message the code no longer has is skipped: its translation is not wrong, only unused.
         entry = by_key.get((candidate.msgctxt, candidate.msgid))
-        if entry is None:
-            found.append("no longer in the catalogue (the English changed)")
         if found:
             refused.append(f"{key} {candidate.msgid[:50]!r}: {'; '.join(found)}")
         elif entry is not None:
@@ -201,17 +194,6 @@ def answered(item: dict[str, object], answer: object) -> polib.POEntry:
     else:
         entry.msgstr = str(answer)
     return entry
-
-
-@functools.cache
-def plural_examples(language: Language) -> list[list[int]]:
-    """Which numbers take each plural form: the first few of each."""
-    rule = gettext.c2py(language.plural_forms.split("plural=", 1)[1].rstrip(";"))
-    examples: list[list[int]] = [[] for _ in range(nplurals(language))]
-    for n in range(0, 1001):
-        if len(examples[rule(n)]) < 6:
-            examples[rule(n)].append(n)
-    return examples
 
 
 SERBIAN_LATIN = dict(

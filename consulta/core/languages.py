@@ -6,14 +6,23 @@ a catalogue ("Thai" and "Thai (Thailand)"; "Chinese" and "Mandarin", which is
 written as Simplified Chinese), so there are 64 languages: English, the
 source, and 63 catalogues. Each is shown under its own name in its own script.
 
-No Django import here: settings.py reads this module before Django is set up.
+settings.py reads this module before Django is set up: nothing here reads settings.
 """
 
 from __future__ import annotations
 
+import functools
+import gettext
 import sys
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Literal
+
+
+def gettext_noop(message: str) -> str:
+    """Marks the English names for makemessages (Django's own reads settings)."""
+    return message
+
 
 Direction = Literal["ltr", "rtl"]
 
@@ -35,7 +44,7 @@ ICELANDIC = "nplurals=2; plural=(n%10!=1 || n%100==11);"
 class Language:
     code: str  # Django's language code (BCP 47, lower case)
     name: str  # its own name, in its own script
-    english: str  # its English name, for docs and staff
+    english: str  # its English name (translated for staff: gettext(language.english))
     plural_forms: str
     direction: Direction = "ltr"
     # Browser codes that should land here rather than on English.
@@ -56,74 +65,106 @@ class Language:
 
 # In the order of the seed's list (its first appearance of each language).
 LANGUAGES: tuple[Language, ...] = (
-    Language("en", "English", "English", TWO),
-    Language("fr", "Français", "French", TWO_ZERO_ONE),
-    Language("de", "Deutsch", "German", TWO),
-    Language("es", "Español", "Spanish", TWO),
-    Language("it", "Italiano", "Italian", TWO),
-    Language("nl", "Nederlands", "Dutch", TWO),
-    Language("pl", "Polski", "Polish", POLISH),
-    Language("ja", "日本語", "Japanese", ONE),
-    Language("pt-br", "Português (Brasil)", "Portuguese (Brazil)", TWO_ZERO_ONE),
-    Language("ru", "Русский", "Russian", SLAVIC),
-    Language("sv", "Svenska", "Swedish", TWO),
-    Language("zh-hans", "简体中文（普通话）", "Chinese, Simplified (Mandarin)", ONE),
-    Language("he", "עברית", "Hebrew", TWO, "rtl", also=("iw",)),
-    Language("zh-hant", "繁體中文", "Chinese, Traditional", ONE),
-    Language("fi", "Suomi", "Finnish", TWO),
-    Language("ms", "Bahasa Melayu", "Malay", ONE),
-    Language("tr", "Türkçe", "Turkish", TWO),
-    Language("ko", "한국어", "Korean", ONE),
-    Language("fa-af", "دری", "Dari", TWO_ZERO_ONE, "rtl", also=("prs", "fa")),
-    Language("so", "Soomaali", "Somali", TWO),
-    Language("ti", "ትግርኛ", "Tigrinya", TWO_ZERO_ONE),
-    Language("ar", "العربية", "Arabic", ARABIC, "rtl"),
-    Language("vi", "Tiếng Việt", "Vietnamese", ONE),
-    Language("cs", "Čeština", "Czech", CZECH),
-    Language("lv", "Latviešu", "Latvian", LATVIAN),
-    Language("nb", "Norsk (bokmål)", "Norwegian (Bokmål)", TWO, also=("no", "nn")),
-    Language("sk", "Slovenčina", "Slovak", CZECH),
-    Language("hu", "Magyar", "Hungarian", TWO),
-    Language("uk", "Українська", "Ukrainian", SLAVIC),
-    Language("ro", "Română", "Romanian", ROMANIAN),
-    Language("id", "Bahasa Indonesia", "Indonesian", ONE),
-    Language("da", "Dansk", "Danish", TWO),
-    Language("th", "ไทย", "Thai", ONE),
-    Language("kk", "Қазақ тілі", "Kazakh", TWO),
-    Language("lt", "Lietuvių", "Lithuanian", LITHUANIAN),
-    Language("el", "Ελληνικά", "Greek", TWO),
-    Language("bg", "Български", "Bulgarian", TWO),
-    Language("yue", "粵語（廣東話）", "Cantonese (written, Hong Kong)", ONE, also=("yue-hant",)),
-    Language("be", "Беларуская", "Belarusian", SLAVIC),
-    Language("ka", "ქართული", "Georgian", TWO),
-    Language("mn", "Монгол", "Mongolian", TWO),
-    Language("bs", "Bosanski", "Bosnian", SLAVIC),
-    Language("hr", "Hrvatski", "Croatian", SLAVIC),
-    Language("pt", "Português (Portugal)", "Portuguese (Portugal)", TWO),
-    Language("lo", "ລາວ", "Lao", ONE),
-    Language("km", "ខ្មែរ", "Khmer", ONE),
-    Language("sr", "Српски", "Serbian (Cyrillic)", SLAVIC, also=("sr-cyrl",)),
-    Language("my", "မြန်မာ", "Burmese", ONE),
-    Language("bn", "বাংলা", "Bengali", TWO),
-    Language("ur", "اردو", "Urdu", TWO, "rtl"),
-    Language("sv-fi", "Svenska (Finland)", "Swedish (Finland)", TWO),
-    Language("et", "Eesti", "Estonian", TWO),
-    Language("ca", "Català", "Catalan", TWO),
-    Language("nl-be", "Nederlands (België)", "Dutch (Belgium)", TWO),
-    Language("hi", "हिन्दी", "Hindi", TWO),
-    Language("kmr", "Kurdî (Kurmancî)", "Kurdish (Kurmanji, Latin script)", TWO, also=("ku",)),
-    Language("az", "Azərbaycanca", "Azerbaijani", TWO),
-    Language("uz", "Oʻzbekcha", "Uzbek", TWO),
-    Language("is", "Íslenska", "Icelandic", ICELANDIC),
-    Language("sw", "Kiswahili", "Swahili", TWO),
-    Language("zh-hk", "中文（香港）", "Chinese (Hong Kong)", ONE, also=("zh-mo",)),
-    Language("sr-latn", "Srpski (latinica)", "Serbian (Latin)", SLAVIC),
-    Language("am", "አማርኛ", "Amharic", TWO_ZERO_ONE),
-    Language("cnr", "Crnogorski", "Montenegrin", SLAVIC, also=("sr-me", "sr-latn-me")),
+    Language("en", "English", gettext_noop("English"), TWO),
+    Language("fr", "Français", gettext_noop("French"), TWO_ZERO_ONE),
+    Language("de", "Deutsch", gettext_noop("German"), TWO),
+    Language("es", "Español", gettext_noop("Spanish"), TWO),
+    Language("it", "Italiano", gettext_noop("Italian"), TWO),
+    Language("nl", "Nederlands", gettext_noop("Dutch"), TWO),
+    Language("pl", "Polski", gettext_noop("Polish"), POLISH),
+    Language("ja", "日本語", gettext_noop("Japanese"), ONE),
+    Language("pt-br", "Português (Brasil)", gettext_noop("Portuguese (Brazil)"), TWO_ZERO_ONE),
+    Language("ru", "Русский", gettext_noop("Russian"), SLAVIC),
+    Language("sv", "Svenska", gettext_noop("Swedish"), TWO),
+    Language("zh-hans", "简体中文（普通话）", gettext_noop("Chinese, Simplified (Mandarin)"), ONE),
+    Language("he", "עברית", gettext_noop("Hebrew"), TWO, "rtl", also=("iw",)),
+    Language("zh-hant", "繁體中文", gettext_noop("Chinese, Traditional"), ONE),
+    Language("fi", "Suomi", gettext_noop("Finnish"), TWO),
+    Language("ms", "Bahasa Melayu", gettext_noop("Malay"), ONE),
+    Language("tr", "Türkçe", gettext_noop("Turkish"), TWO),
+    Language("ko", "한국어", gettext_noop("Korean"), ONE),
+    Language("fa-af", "دری", gettext_noop("Dari"), TWO_ZERO_ONE, "rtl", also=("prs", "fa")),
+    Language("so", "Soomaali", gettext_noop("Somali"), TWO),
+    Language("ti", "ትግርኛ", gettext_noop("Tigrinya"), TWO_ZERO_ONE),
+    Language("ar", "العربية", gettext_noop("Arabic"), ARABIC, "rtl"),
+    Language("vi", "Tiếng Việt", gettext_noop("Vietnamese"), ONE),
+    Language("cs", "Čeština", gettext_noop("Czech"), CZECH),
+    Language("lv", "Latviešu", gettext_noop("Latvian"), LATVIAN),
+    Language("nb", "Norsk (bokmål)", gettext_noop("Norwegian (Bokmål)"), TWO, also=("no", "nn")),
+    Language("sk", "Slovenčina", gettext_noop("Slovak"), CZECH),
+    Language("hu", "Magyar", gettext_noop("Hungarian"), TWO),
+    Language("uk", "Українська", gettext_noop("Ukrainian"), SLAVIC),
+    Language("ro", "Română", gettext_noop("Romanian"), ROMANIAN),
+    Language("id", "Bahasa Indonesia", gettext_noop("Indonesian"), ONE),
+    Language("da", "Dansk", gettext_noop("Danish"), TWO),
+    Language("th", "ไทย", gettext_noop("Thai"), ONE),
+    Language("kk", "Қазақ тілі", gettext_noop("Kazakh"), TWO),
+    Language("lt", "Lietuvių", gettext_noop("Lithuanian"), LITHUANIAN),
+    Language("el", "Ελληνικά", gettext_noop("Greek"), TWO),
+    Language("bg", "Български", gettext_noop("Bulgarian"), TWO),
+    Language("yue", "粵語（廣東話）", gettext_noop("Cantonese (written, Hong Kong)"), ONE, also=("yue-hant",)),
+    Language("be", "Беларуская", gettext_noop("Belarusian"), SLAVIC),
+    Language("ka", "ქართული", gettext_noop("Georgian"), TWO),
+    Language("mn", "Монгол", gettext_noop("Mongolian"), TWO),
+    Language("bs", "Bosanski", gettext_noop("Bosnian"), SLAVIC),
+    Language("hr", "Hrvatski", gettext_noop("Croatian"), SLAVIC),
+    Language("pt", "Português (Portugal)", gettext_noop("Portuguese (Portugal)"), TWO),
+    Language("lo", "ລາວ", gettext_noop("Lao"), ONE),
+    Language("km", "ខ្មែរ", gettext_noop("Khmer"), ONE),
+    Language("sr", "Српски", gettext_noop("Serbian (Cyrillic)"), SLAVIC, also=("sr-cyrl",)),
+    Language("my", "မြန်မာ", gettext_noop("Burmese"), ONE),
+    Language("bn", "বাংলা", gettext_noop("Bengali"), TWO),
+    Language("ur", "اردو", gettext_noop("Urdu"), TWO, "rtl"),
+    Language("sv-fi", "Svenska (Finland)", gettext_noop("Swedish (Finland)"), TWO),
+    Language("et", "Eesti", gettext_noop("Estonian"), TWO),
+    Language("ca", "Català", gettext_noop("Catalan"), TWO),
+    Language("nl-be", "Nederlands (België)", gettext_noop("Dutch (Belgium)"), TWO),
+    Language("hi", "हिन्दी", gettext_noop("Hindi"), TWO),
+    Language("kmr", "Kurdî (Kurmancî)", gettext_noop("Kurdish (Kurmanji, Latin script)"), TWO, also=("ku",)),
+    Language("az", "Azərbaycanca", gettext_noop("Azerbaijani"), TWO),
+    Language("uz", "Oʻzbekcha", gettext_noop("Uzbek"), TWO),
+    Language("is", "Íslenska", gettext_noop("Icelandic"), ICELANDIC),
+    Language("sw", "Kiswahili", gettext_noop("Swahili"), TWO),
+    Language("zh-hk", "中文（香港）", gettext_noop("Chinese (Hong Kong)"), ONE, also=("zh-mo",)),
+    Language("sr-latn", "Srpski (latinica)", gettext_noop("Serbian (Latin)"), SLAVIC),
+    Language("am", "አማርኛ", gettext_noop("Amharic"), TWO_ZERO_ONE),
+    Language("cnr", "Crnogorski", gettext_noop("Montenegrin"), SLAVIC, also=("sr-me", "sr-latn-me")),
 )
 
 BY_CODE = {language.code: language for language in LANGUAGES}
 TRANSLATED = tuple(language for language in LANGUAGES if language.code != "en")
+
+
+def nplurals(language: Language) -> int:
+    return int(language.plural_forms.split(";")[0].split("=")[1])
+
+
+@functools.cache
+def plural_table(code: str) -> str:
+    """The plural form of every number 0-199, one digit each ("0111..." for English):
+    page scripts choose with it (static/js/call/plural.js), exactly as gettext does. From 200
+    on, a form depends only on n % 100 (no rule compares n with anything above 100), so
+    n takes the form of 100 + n % 100."""
+    language = BY_CODE.get(code, BY_CODE["en"])
+    rule = gettext.c2py(language.plural_forms.split("plural=", 1)[1].rstrip(";"))
+    return "".join(str(rule(n)) for n in range(200))
+
+
+@functools.cache
+def plural_examples(code: str) -> tuple[tuple[int, ...], ...]:
+    """The first few numbers that take each plural form: the first is the form's sample."""
+    table = plural_table(code)
+    forms = nplurals(BY_CODE.get(code, BY_CODE["en"]))
+    return tuple(tuple(n for n in range(200) if int(table[n]) == form)[:6] for form in range(forms))
+
+
+def plural_label(choose: Callable[[int], str]) -> list[str]:
+    """A label with plurals for page scripts: `choose` is an ngettext call (so makemessages
+    finds its strings), asked once per plural form of the active language with that form's
+    sample number; the script picks by `plural_table`. Needs Django (get_language)."""
+    from django.utils.translation import get_language
+
+    return [choose(numbers[0]) for numbers in plural_examples(get_language() or "en")]
 
 
 def django_languages() -> list[tuple[str, str]]:
@@ -150,6 +191,25 @@ def install_lang_info() -> None:
         }
         for other in language.also:
             locale.LANG_INFO[other] = {"fallback": [language.code]}
+
+
+def described(code: str) -> str:
+    """A language for staff: its own name, and its name in the page's language where that
+    differs ("العربية (Arabic)"). Needs Django: gettext of the English name."""
+    from django.utils.translation import gettext
+
+    language = BY_CODE.get(code)
+    if language is None:
+        return code
+    translated = gettext(language.english)
+    return language.name if translated == language.name else f"{language.name} ({translated})"
+
+
+def page_names() -> dict[str, tuple[str, str]]:
+    """Every language's own name and its name in the page's language, for page scripts."""
+    from django.utils.translation import gettext
+
+    return {language.code: (language.name, gettext(language.english)) for language in LANGUAGES}
 
 
 def picker_choices() -> list[tuple[str, str]]:

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from django.conf import settings
 from django.http import HttpRequest, HttpResponse
+from django.utils import translation
 from django.utils.cache import add_never_cache_headers
 
 
@@ -56,3 +58,22 @@ class NoStore:
             # no-store for browsers and proxies; private, max-age=0 and Expires for old caches.
             add_never_cache_headers(response)
         return response
+
+
+class PersonLanguage:
+    """A signed-in person's own language (User.language), whatever the browser asks for.
+
+    Below LocaleMiddleware (which chose from the cookie and Accept-Language) and
+    AuthenticationMiddleware; a blank choice leaves the browser's.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        user = getattr(request, "user", None)
+        language = getattr(user, "language", "") if user is not None and user.is_authenticated else ""
+        if language and language in dict(settings.LANGUAGES):
+            translation.activate(language)
+            request.LANGUAGE_CODE = language
+        return self.get_response(request)

@@ -77,6 +77,7 @@ RuleName = Literal[
     "sso_address",  # single sign-on starts and callbacks per client address
     "api_key",  # REST API requests per API key
     "api_bad_key_address",  # REST API requests with a missing or wrong key, per client address
+    "language_address",  # language picker choices per client address (each may write a row)
 ]
 RULES: tuple[RuleName, ...] = get_args(RuleName)
 # Counted per socket, in this process only (never in Redis).

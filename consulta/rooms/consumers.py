@@ -15,6 +15,7 @@ from typing import Any
 from channels.db import database_sync_to_async
 from django.conf import settings
 from django.http import Http404
+from django.utils.translation import gettext as _
 
 from consulta.calls import actions as calls
 from consulta.calls import events
@@ -71,7 +72,7 @@ class RoomHostSocket(CallSocket):
         try:
             await database_sync_to_async(calls.answer_knock)(self.call_key, knock_id, admit=admit)
         except calls.NoSuchKnock:
-            raise BadMessage("no_such_knock", "Nobody is knocking with that id any more.") from None
+            raise BadMessage("no_such_knock", _("Nobody is knocking with that id any more.")) from None
 
     def call_identity(self) -> dict[str, Any]:
         user = self.scope["user"]
@@ -164,10 +165,10 @@ class GuestSocket(CallSocket):
             await self.send_message(OutAdmitted())
             return
         if self.knock_id is not None:
-            raise BadMessage("already_knocking", "You are already knocking: wait for an answer.")
+            raise BadMessage("already_knocking", _("You are already knocking: wait for an answer."))
         name = name.strip()
         if not name:
-            raise BadMessage("invalid", "name: give your name.")
+            raise BadMessage("invalid", _("name: give your name."))
         for rule, key in (("knock_link", self.token), ("knock_address", client_address(self.scope))):
             refusal = await ratelimit.ahit(rule, key)  # type: ignore[arg-type]
             if refusal is not None:
@@ -185,7 +186,7 @@ class GuestSocket(CallSocket):
         try:
             link = access.guest_link_for(self.token)
         except Http404:
-            raise BadMessage("ended", "This guest link is no longer valid.") from None
+            raise BadMessage("ended", _("This guest link is no longer valid.")) from None
         session = self.scope["session"]
         unloaded_at = session.get(self.unloaded_key)
         reloaded = unloaded_at is not None and time.time() - unloaded_at < settings.PARTICIPANT_TIMEOUT_SECONDS
@@ -200,7 +201,7 @@ class GuestSocket(CallSocket):
     def call_identity(self) -> dict[str, Any]:
         # `authorise` has just checked, in the same trip, that the link is still valid.
         if not self.admitted:
-            raise BadMessage("not_admitted", "Knock first, and wait until someone lets you in.")
+            raise BadMessage("not_admitted", _("Knock first, and wait until someone lets you in."))
         return {"key": self.call_key, "role": "guest", "name": self.knock_name, "principal": self.principal}
 
     async def join_call(self, message: JoinCall) -> None:

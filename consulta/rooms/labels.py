@@ -8,16 +8,16 @@ the catalogues hold every user-facing string. The call screen's own texts
 from __future__ import annotations
 
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+
+from consulta.core.languages import plural_label
 
 
-def room_labels() -> dict[str, str]:
+def room_labels() -> dict[str, str | list[str]]:
     return {
         # The room page before and around the call.
         "enter_room": _("Enter the room"),
         "leave_room": _("Leave the room"),
-        "nobody_inside": _("Nobody is in the room."),
-        "one_inside": _("1 person is in the room."),
-        "people_inside": _("%(n)s people are in the room."),
         "guest_waiting": _("A guest is waiting to be let in."),
         "room_closed": _("This room is no longer available to you."),
         # Knocks, as hosts see them.
@@ -34,7 +34,7 @@ def room_labels() -> dict[str, str]:
         # In the call: the knocks and the invitation are its "Guests" panel; the count of
         # those knocking follows the panel's name on its button ("Guests 2 knocking").
         "guests": _("Guests"),
-        "guests_knocking": _("%(n)s knocking"),
+        "guests_knocking": plural_label(lambda n: ngettext("%(n)s knocking", "%(n)s knocking", n)),
         # Knocking, as a guest sees it.
         "knock_pending": _("Waiting for someone to let you in"),
         "knock_pending_help": _("Someone in the room will let you in soon. Keep this page open."),

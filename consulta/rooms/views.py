@@ -157,7 +157,7 @@ def user_room_toggle(request: HttpRequest, slug: str, membership_id: int) -> Htt
 # --- Entering rooms ---------------------------------------------------------------------
 
 
-def _call_labels() -> dict[str, str]:
+def _call_labels() -> dict[str, str | list[str]]:
     return {**call_labels(), **device_labels(), **room_labels()}
 
 

@@ -53,7 +53,7 @@ def test_clinic_admin_creates_a_room_and_a_guest_opens_its_link(
 
     # The admin switches to Swedish with the header's switcher, and the page still works.
     admin.get_by_label("Language", exact=True).select_option("sv")
-    admin.get_by_role("button", name="Change").click()
+    admin.get_by_role("button", name="Change language").click()
     expect(admin.locator("html")).to_have_attribute("lang", "sv")
     expect(admin.get_by_role("heading", name="Ward round", level=1)).to_be_visible()
     expect(admin.get_by_role("banner").get_by_role("combobox")).to_have_value("sv")  # its label is Swedish now

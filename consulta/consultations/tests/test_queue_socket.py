@@ -43,6 +43,7 @@ def _card(consultation: Consultation, **changes: object) -> Frame:
         "waiting_since": consultation.waiting_since.isoformat(),
         "connected": consultation.connected,
         "in_call_with": None,
+        "language": "en",
         "urgent": None,
         "urgent_label": None,
         "urgent_since": None,

@@ -20,7 +20,7 @@ import polib
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from consulta.core import catalogues
-from consulta.core.languages import BY_CODE, TRANSLATED, Language
+from consulta.core.languages import BY_CODE, TRANSLATED, Language, plural_examples
 
 
 class Command(BaseCommand):
@@ -43,7 +43,7 @@ class Command(BaseCommand):
         elif action == "fill":
             self.fill(language(args[0]), domain, Path(args[1]), Path(args[2]), options["check"])
         elif action == "plurals":
-            for index, numbers in enumerate(catalogues.plural_examples(language(args[0]))):
+            for index, numbers in enumerate(plural_examples(language(args[0]).code)):
                 self.stdout.write(f"form {index}: {', '.join(map(str, numbers))}, ...")
         else:
             done = catalogues.transliterate_serbian(domain)

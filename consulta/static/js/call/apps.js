@@ -8,7 +8,7 @@
 // draw or send; and every browser also ignores strokes and files from them (never trusting
 // the sender to have obeyed).
 
-import { disclosure, el, format, uniqueId } from "./dom.js";
+import { disclosure, el, format, plural, uniqueId } from "./dom.js";
 import { APP as FILES_APP, maxBytes } from "./file-chunks.js";
 import { FilesPanel } from "./files.js";
 import { APP as BOARD_APP } from "./whiteboard-model.js";
@@ -188,7 +188,7 @@ export class CallApps {
     if (this.#filesToggle.open) return;
     this.#unread += 1;
     this.#badge.hidden = false;
-    this.#badge.textContent = ` ${format(this.#L.chat_unread, { n: this.#unread })}`;
+    this.#badge.textContent = ` ${format(plural(this.#L.chat_unread, this.#unread), { n: this.#unread })}`;
   }
 
   #read() {

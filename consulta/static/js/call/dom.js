@@ -14,9 +14,24 @@ export function button(label, onClick, attributes = {}) {
   return node;
 }
 
-// "%(name)s" placeholders, as in the server's translated labels.
+export { plural } from "./plural.js";
+
+// "%(name)s" placeholders, as in the server's translated labels. Numbers are written in the
+// page's locale (its separators), with the digits 0-9 that the server's pages use too.
 export function format(template, values) {
-  return String(template ?? "").replace(/%\((\w+)\)s/g, (_, key) => String(values[key] ?? ""));
+  return String(template ?? "").replace(/%\((\w+)\)s/g, (_, key) => {
+    const value = values[key];
+    return typeof value === "number" ? localNumber(value) : String(value ?? "");
+  });
+}
+
+const numberFormats = new Map();
+function localNumber(value) {
+  const lang = globalThis.document?.documentElement.lang || "en";
+  if (!numberFormats.has(lang)) {
+    numberFormats.set(lang, new Intl.NumberFormat(lang, { numberingSystem: "latn", maximumFractionDigits: 1 }));
+  }
+  return numberFormats.get(lang).format(value);
 }
 
 // A panel the controls bar opens and closes (chat, participants, devices): a real button

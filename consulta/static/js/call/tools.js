@@ -8,7 +8,7 @@ import { CallApps } from "./apps.js";
 import { BitrateControl } from "./bitrate.js";
 import { ChatPanel } from "./chat.js";
 import { DeviceMenu } from "./device-menu.js";
-import { button, disclosure, el, format } from "./dom.js";
+import { button, disclosure, el, format, plural } from "./dom.js";
 import { ActiveSpeaker, Layout } from "./layout.js";
 import { canShareScreen, LocalMedia } from "./local-media.js";
 import { QualityMonitor } from "./quality.js";
@@ -244,7 +244,7 @@ export class CallTools {
     const badge = this.#buttons.unread;
     badge.hidden = count === 0;
     // The leading space keeps the button's accessible name readable: "Chat 2 new".
-    badge.textContent = count ? ` ${format(this.#L.chat_unread, { n: count })}` : "";
+    badge.textContent = count ? ` ${format(plural(this.#L.chat_unread, count), { n: count })}` : "";
   }
 
   #showQuality(peerId, reading) {

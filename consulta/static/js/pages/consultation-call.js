@@ -4,10 +4,12 @@
 import { Call } from "../call/call.js";
 import { button, disclosure, el, format, uniqueId } from "../call/dom.js";
 import { startMedia } from "./call-warmup.js";
+import { languageRow } from "./caller-details.js";
 import { postAction } from "./page.js";
 
 export class ConsultationCall {
   #L;
+  #languages;
   #callLabels;
   #target;
   #callersBase;
@@ -29,8 +31,9 @@ export class ConsultationCall {
   // The camera and the call start together: the socket opens and joins while the camera is
   // still starting, so that the connection to the caller is negotiated meanwhile; the tracks
   // follow when they come, and the call stops them when it ends (Call's localStream).
-  constructor({ target, labels, callLabels, callersBase, stage, onClosed, warm = {}, answer = false }) {
+  constructor({ target, labels, callLabels, callersBase, stage, onClosed, warm = {}, answer = false, languages = {} }) {
     this.#L = labels;
+    this.#languages = languages;
     this.#callLabels = callLabels;
     this.#target = target;
     this.#callersBase = callersBase;
@@ -148,21 +151,28 @@ export class ConsultationCall {
     result.addEventListener("focus", () => result.select());
     const field = el("div", { class: "field", hidden: "" });
     field.append(el("label", { for: id }, L.inviteLink), result);
-    const make = button(L.makeInvite, async () => {
-      const answer = await postAction(this.#actionUrl("invite"));
-      this.#say(answer.message || L.failedAction);
-      if (!answer.ok) return;
-      result.value = answer.url;
-      field.hidden = false;
-      result.focus();
-    });
-    return [el("h3", {}, L.inviteHeading), el("p", { class: "help" }, L.inviteHelp), make, field];
+    // One link for a relative (or anyone), one that notes the patient's language for an interpreter.
+    const make = (label, fields) =>
+      button(label, async () => {
+        const answer = await postAction(this.#actionUrl("invite"), fields);
+        this.#say(answer.message || L.failedAction);
+        if (!answer.ok) return;
+        result.value = answer.url;
+        field.hidden = false;
+        result.focus();
+      });
+    const buttons = el("div", { class: "call-invite-actions" });
+    buttons.append(make(L.makeInvite, {}), make(L.inviteInterpreter, { interpreter: "1" }));
+    return [el("h3", {}, L.inviteHeading), el("p", { class: "help" }, L.inviteHelp), buttons, field];
   }
 
   #showDetails(caller) {
     const L = this.#L;
     const rows = [[L.phone, caller.phone], ...caller.answers];
-    this.#details.replaceChildren(...rows.flatMap(([label, value]) => [el("dt", {}, label), el("dd", {}, value || "—")]));
+    this.#details.replaceChildren(
+      ...languageRow(caller, L, this.#languages),
+      ...rows.flatMap(([label, value]) => [el("dt", {}, label), el("dd", {}, value || "—")]),
+    );
   }
 
   #waitingRow(caller) {

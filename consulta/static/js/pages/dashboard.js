@@ -7,7 +7,8 @@ import { CallSocket } from "../call/socket.js";
 import { CallWarmup } from "./call-warmup.js";
 import { ConsultationCall } from "./consultation-call.js";
 import { QueueState, isUrgent } from "./queue-state.js";
-import { button, el, format, pageData, postAction, setBehind } from "./page.js";
+import { languageRow } from "./caller-details.js";
+import { button, el, format, pageData, plural, postAction, setBehind } from "./page.js";
 
 const data = pageData();
 const L = data.labels;
@@ -28,7 +29,7 @@ let primed = false; // the first snapshot is not "new callers"
 
 function waitedText(since) {
   const minutes = Math.max(0, Math.floor((Date.now() - Date.parse(since)) / 60_000));
-  return format(L.waitedFor, { time: format(L.minutes, { n: minutes }) });
+  return format(L.waitedFor, { time: format(plural(L.minutes, minutes), { n: minutes }) });
 }
 
 const STATUS_LABEL = { waiting: "waiting", in_call: "inCall", on_hold: "onHold" };
@@ -53,7 +54,8 @@ function renderCard(caller) {
   if (!caller.connected) li.append(el("p", { class: "caller-offline" }, L.offline));
   if (caller.in_call_with) li.append(el("p", { class: "muted" }, L.inCallWith));
   const details = el("dl", { class: "caller-details" });
-  details.append(el("dt", {}, data.labels.phone ?? "☎"), el("dd", {}, caller.phone));
+  details.append(...languageRow(caller, L, data.languages));
+  details.append(el("dt", {}, data.labels.phone ?? "☎"), el("dd", {}, el("bdi", { dir: "ltr" }, caller.phone)));
   for (const [label, value] of caller.answers) details.append(el("dt", {}, label), el("dd", {}, value || "—"));
   li.append(details);
   li.append(actions(caller));
@@ -66,6 +68,7 @@ function actions(caller) {
   const joinLabel = caller.status === "on_hold" ? L.resume : L.join;
   bar.append(button(joinLabel, () => join(caller), { class: "primary", "data-join": String(caller.id) }));
   bar.append(button(L.notify, () => toggleNotify(caller, bar)));
+  bar.append(button(L.inviteInterpreter, () => inviteInterpreter(caller), { "data-interpreter": String(caller.id) }));
   if (isUrgent(caller)) {
     bar.append(button(L.notUrgent, () => markUrgent(caller, ""), { "data-urgent-action": "clear" }));
   } else if (caller.status === "waiting" && URGENT_REASONS.size) {
@@ -168,6 +171,18 @@ function transferControl(caller) {
   return form;
 }
 
+// The link goes to the page's own field, not the card: cards are redrawn as callers change.
+async function inviteInterpreter(caller) {
+  const field = document.getElementById("interpreter-invite");
+  const input = document.getElementById("interpreter-link");
+  const answer = await postAction(`${data.callersBase}${caller.id}/invite/`, { interpreter: "1" });
+  result.textContent = answer.message || L.failedAction;
+  if (!answer.ok) return;
+  input.value = answer.url;
+  field.hidden = false;
+  input.focus();
+}
+
 async function act(caller, verb, fields = {}) {
   const answer = await postAction(`${data.callersBase}${caller.id}/${verb}/`, fields);
   result.textContent = answer.message || L.failedAction;
@@ -216,6 +231,7 @@ function openCall(target, { warm = {}, answer = false } = {}) {
     warm,
     answer,
     labels: L,
+    languages: data.languages,
     callLabels: data.callLabels,
     callersBase: data.callersBase,
     stage,

@@ -1,7 +1,7 @@
 // Small helpers every page script shares.
 
 // One set of DOM helpers for the page scripts and the call (call/dom.js).
-export { button, el, format } from "../call/dom.js";
+export { button, el, format, plural } from "../call/dom.js";
 
 function csrfToken() {
   return document.querySelector("input[name=csrfmiddlewaretoken]")?.value ?? "";

@@ -4,7 +4,7 @@ import { startCall } from "../call/call.js";
 import { getMedia, stopStream } from "../call/devices.js";
 import { CallSocket } from "../call/socket.js";
 import { loadDevices } from "./device-choice.js";
-import { format, pageData, setBehind } from "./page.js";
+import { format, pageData, plural, setBehind } from "./page.js";
 
 const data = pageData();
 const L = data.labels;
@@ -62,7 +62,7 @@ function setState(next, message = {}) {
     positionText.hidden = !hasPosition;
     if (hasPosition) {
       const minutes = message.estimated_wait_minutes;
-      const label = !minutes ? L.position : minutes === 1 ? L.positionAndWaitOne : L.positionAndWait;
+      const label = minutes ? plural(L.positionAndWait, minutes) : L.position;
       positionText.textContent = format(label, {
         position: message.position,
         minutes: message.estimated_wait_minutes,

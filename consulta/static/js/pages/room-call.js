@@ -7,7 +7,7 @@ import { startCall } from "../call/call.js";
 import { getMedia } from "../call/devices.js";
 import { disclosure, el, uniqueId } from "../call/dom.js";
 import { CallSocket } from "../call/socket.js";
-import { format, pageData, postAction, setBehind } from "./page.js";
+import { format, pageData, plural, postAction, setBehind } from "./page.js";
 
 const data = pageData();
 const L = data.labels;
@@ -117,7 +117,7 @@ function showKnockCount() {
   const n = knocks.size;
   guests.count.hidden = n === 0;
   // The leading space keeps the button's accessible name readable.
-  guests.count.textContent = n ? ` ${format(L.guests_knocking, { n })}` : "";
+  guests.count.textContent = n ? ` ${format(plural(L.guests_knocking, n), { n })}` : "";
 }
 
 // --- The room --------------------------------------------------------------------------------

@@ -1,0 +1,28 @@
+"""`{% language_picker %}`: the one language picker, in every language's own name.
+
+Patient pages put it at the top of their content (`patient_base.html`), where nobody
+misses it; other pages keep it in the header.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import template
+from django.utils import translation
+
+from consulta.core.languages import BY_CODE, picker_choices
+
+register = template.Library()
+
+
+@register.inclusion_tag("core/language_picker.html", takes_context=True)
+def language_picker(context: template.Context, prominent: bool = False) -> dict[str, Any]:
+    request = context.get("request")
+    return {
+        "choices": [(code, name, BY_CODE[code].direction) for code, name in picker_choices()],
+        "current": translation.get_language(),
+        "next": request.get_full_path() if request is not None else "/",
+        "prominent": prominent,
+        "csrf_token": context.get("csrf_token"),
+    }

@@ -1,0 +1,6 @@
+from consulta.formats.common import *  # noqa: F403
+
+DATE_FORMAT = SHORT_DATE_FORMAT = "j/n/Y"
+DATETIME_FORMAT = SHORT_DATETIME_FORMAT = "j/n/Y H:i"
+DECIMAL_SEPARATOR = "."
+THOUSAND_SEPARATOR = ","
