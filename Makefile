@@ -51,10 +51,12 @@ run: static
 
 # Debian's Chromium for the browser tests, gettext for the catalogue check, nginx for the
 # scale-out tests, coturn and nftables for the relayed calls (tests/e2e/test_turn_relay.py) and
-# bench/impaired_call.py. policy-rc.d keeps apt from starting nginx's default site on port 80.
-SYSTEM_PACKAGES := chromium gettext nginx-light coturn nftables
+# bench/impaired_call.py, the Noto fonts for every script of the 64 languages (docs/deployment.md).
+# policy-rc.d keeps apt from starting nginx's default site on port 80.
+SYSTEM_PACKAGES := chromium gettext nginx-light coturn nftables fonts-noto-core fonts-noto-cjk
 system-deps:
-	@if [ ! -x /usr/lib/chromium/chromium ] || ! command -v msgfmt >/dev/null || [ ! -x /usr/sbin/nginx ] || ! command -v turnserver >/dev/null || ! command -v nft >/dev/null; then \
+	@if [ ! -x /usr/lib/chromium/chromium ] || ! command -v msgfmt >/dev/null || [ ! -x /usr/sbin/nginx ] || ! command -v turnserver >/dev/null || ! command -v nft >/dev/null \
+		|| [ ! -d /usr/share/fonts/truetype/noto ] || [ ! -d /usr/share/fonts/opentype/noto ]; then \
 		echo "Installing $(SYSTEM_PACKAGES) from Debian's packages"; \
 		printf '#!/bin/sh\nexit 101\n' > /usr/sbin/policy-rc.d && chmod +x /usr/sbin/policy-rc.d; \
 		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(SYSTEM_PACKAGES) >/dev/null; \

@@ -158,7 +158,7 @@ def fill(
     so a catalogue regenerated since the list was made still takes them."""
     path = catalogue_path(language, domain)
     catalogue = polib.pofile(str(path))
-    by_key = {(entry.msgctxt, entry.msgid): entry for entry in catalogue if not entry.obsolete}
+    by_key = {(entry.msgctxt, entry.msgid, entry.msgid_plural): entry for entry in catalogue if not entry.obsolete}
     items = {str(item["n"]): item for item in source}
     refused = []
     for key, answer in answers.items():
@@ -169,7 +169,7 @@ def fill(
         candidate = answered(item, answer)
         found = entry_problems(candidate, language)
         # A message the code no longer has is skipped: its translation is not wrong, only unused.
-        entry = by_key.get((candidate.msgctxt, candidate.msgid))
+        entry = by_key.get((candidate.msgctxt, candidate.msgid, candidate.msgid_plural))
         if found:
             refused.append(f"{key} {candidate.msgid[:50]!r}: {'; '.join(found)}")
         elif entry is not None:

@@ -74,11 +74,12 @@ def login(page: Page, demo: dict[str, Any], role: str, clinic: str | None = None
     """
     user = demo_user(demo, role, clinic)
     page.goto(demo["login_url"])
-    # Django's labels end with a colon ("E-mail address:"): match them as a reader would.
-    page.get_by_label("E-mail address").fill(user["email"])
-    page.get_by_label("Password").fill(user["password"])
+    # By the fields' names, not their labels: the page may be in any language (a browser's locale).
+    form = page.locator("form", has=page.locator("input[name=password]"))
+    form.locator("input[name=username]").fill(user["email"])
+    form.locator("input[name=password]").fill(user["password"])
     with page.expect_response(lambda r: r.request.method == "POST" and r.url.startswith(demo["login_url"])) as posted:
-        page.get_by_role("button", name="Log in").click()
+        form.locator("button[type=submit]").click()
     if posted.value.status != 302:
         try:
             shown = page.locator("main").inner_text(timeout=2000)

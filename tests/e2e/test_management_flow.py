@@ -61,9 +61,12 @@ def test_clinic_admin_creates_a_room_and_a_guest_opens_its_link(
     expect(admin.locator("html")).to_have_attribute("lang", "sv")
     expect(admin.get_by_role("link", name=clinic["name"], exact=True)).to_be_visible()
 
-    # The choice belongs to the admin's browser only.
+    # The choice belongs to the admin (it is kept on their account), nobody else.
     guest.reload()
     expect(guest.locator("html")).to_have_attribute("lang", "en")
+    admin.locator(".site-nav .language-picker select").select_option("en")
+    admin.locator(".site-nav .language-picker button").click()
+    expect(admin.locator("html")).to_have_attribute("lang", "en")
 
 
 def test_organisation_reporter_sees_clinic_names_but_may_not_open_a_clinic(

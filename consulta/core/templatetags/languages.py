@@ -10,6 +10,7 @@ from typing import Any
 
 from django import template
 from django.utils import translation
+from django.utils.html import format_html
 
 from consulta.core.languages import BY_CODE, picker_choices
 
@@ -26,3 +27,10 @@ def language_picker(context: template.Context, prominent: bool = False) -> dict[
         "prominent": prominent,
         "csrf_token": context.get("csrf_token"),
     }
+
+
+@register.filter
+def bdi(value: object) -> str:
+    """`{% blocktranslate with clinic=clinic.name|bdi %}`: a name isolated from the sentence
+    around it, so a Latin name in Arabic text (or the reverse) keeps its own order."""
+    return format_html("<bdi>{}</bdi>", value)

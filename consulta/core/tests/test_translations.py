@@ -1,122 +1,36 @@
-"""The Swedish catalogue is complete, fresh and compiled, and pages follow the language's direction.
+"""Every catalogue is complete, fresh, sound and compiled; pages follow the language's direction.
 
-After changing a user-facing string, run `make messages`, translate what it
-added to consulta/locale/sv/LC_MESSAGES/django.po, run `make messages` again
-and commit the .po with its .mo.
+After changing a user-facing string: `make messages`, translate what it added in every
+catalogue (`manage.py catalogue todo CODE`, then `fill`: docs/languages.md), run
+`make messages` again and commit the .po files with their .mo.
 """
 
 from __future__ import annotations
 
-import ast
 import gettext
 import os
 import re
 import shutil
 import subprocess
 import sys
-from collections import Counter
-from collections.abc import Iterable
-from dataclasses import dataclass, field
 from pathlib import Path
 
+import polib
 import pytest
+from django.conf import settings
 from django.contrib.auth.models import AnonymousUser
 from django.template.loader import render_to_string
 from django.test import Client, RequestFactory
 from django.urls import reverse
 from django.utils import translation
 
+from consulta.core import catalogues
+from consulta.core.languages import BY_CODE, LANGUAGES, TRANSLATED, Language, plural_table
+
 PACKAGE_DIR = Path(__file__).resolve().parents[2]
-SV_DIR = PACKAGE_DIR / "locale" / "sv" / "LC_MESSAGES"
-PO_FILE = SV_DIR / "django.po"
-MO_FILE = SV_DIR / "django.mo"
 CSS_DIR = PACKAGE_DIR / "static" / "css"
-
-# The same runs as the Makefile's `messages` target.
-_COMMON = ["--locale", "sv", "--no-location", "--no-obsolete"]
-MAKEMESSAGES_RUNS = {
-    "django": _COMMON,
-    "djangojs": [*_COMMON, "--domain", "djangojs", "--ignore", "static/vendor/*"],
-}
-
-HOW_TO_FIX = "Run `make messages`, translate the new entries in the .po, run `make messages` again, commit both files."
-
-
-# --- A tiny .po reader -----------------------------------------------------------------
-
-
-@dataclass
-class Entry:
-    fields: dict[str, str] = field(default_factory=dict)  # msgctxt, msgid, msgid_plural, msgstr[0], msgstr[1]…
-    flags: set[str] = field(default_factory=set)
-    obsolete: bool = False
-
-    @property
-    def msgid(self) -> str:
-        return self.fields.get("msgid", "")
-
-    @property
-    def key(self) -> tuple[str | None, str, str | None]:
-        return self.fields.get("msgctxt"), self.msgid, self.fields.get("msgid_plural")
-
-    @property
-    def is_header(self) -> bool:
-        return self.msgid == "" and "msgctxt" not in self.fields
-
-    @property
-    def translations(self) -> dict[int, str]:
-        return {int(name[7:-1]): text for name, text in self.fields.items() if name.startswith("msgstr[")}
-
-    def describe(self) -> str:
-        context = self.fields.get("msgctxt")
-        return f"{self.msgid!r}" + (f" (context {context!r})" if context is not None else "")
-
-
-_KEYWORD = re.compile(r'^(msgctxt|msgid_plural|msgid|msgstr(?:\[\d+\])?)\s+(".*")$')
-
-
-def parse_po(path: Path) -> list[Entry]:
-    """Entries of a .po file as gettext's tools write it; obsolete (#~) entries are kept, marked."""
-    entries: list[Entry] = []
-    current: Entry | None = None
-    last: str | None = None  # the field a continuation line extends
-    pending_flags: set[str] = set()
-    for number, raw in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
-        line = raw.strip()
-        obsolete = line.startswith("#~")
-        if obsolete:
-            line = line[2:].strip()
-            if line.startswith("|"):
-                continue
-        elif line.startswith("#,"):
-            pending_flags |= {flag.strip() for flag in line[2:].split(",") if flag.strip()}
-            continue
-        if not line or line.startswith("#"):
-            continue
-        match = _KEYWORD.match(line)
-        if match:
-            keyword, token = match.groups()
-            if keyword in ("msgctxt", "msgid") and (current is None or current.translations):
-                current = Entry(flags=pending_flags, obsolete=obsolete)
-                entries.append(current)
-                pending_flags = set()
-            assert current is not None, f"{path}:{number}: {keyword} before msgid"
-            last = "msgstr[0]" if keyword == "msgstr" else keyword
-            current.fields[last] = ast.literal_eval(token)  # PO strings use C escapes, a subset of Python's
-        elif line.startswith('"') and current is not None and last is not None:
-            current.fields[last] += ast.literal_eval(line)
-        else:
-            raise AssertionError(f"{path}:{number}: cannot read {raw!r}")
-    return entries
-
-
-def _live(path: Path) -> list[Entry]:
-    return [entry for entry in parse_po(path) if not entry.obsolete]
-
-
-def _header(entries: list[Entry]) -> dict[str, str]:
-    header = next(entry for entry in entries if entry.is_header).translations[0]
-    return dict(line.split(": ", 1) for line in header.splitlines() if ": " in line)
+HOW_TO_FIX = "Run `make messages`, translate the new entries (docs/languages.md), run `make messages` again, commit."
+LANGUAGE_IDS = [language.code for language in TRANSLATED]
 
 
 def _gettext_tool(name: str) -> str:
@@ -126,93 +40,83 @@ def _gettext_tool(name: str) -> str:
     return path
 
 
-def _list(items: Iterable[str]) -> str:
-    return "\n  ".join(sorted(str(item) for item in items))
+def _listed(items: list[str]) -> str:
+    return "\n  ".join(items[:40]) + (f"\n  ... and {len(items) - 40} more" if len(items) > 40 else "")
 
 
-# --- (a) complete --------------------------------------------------------------------------
+# --- (a) complete and sound, in every language ----------------------------------------------
 
 
-def test_swedish_catalogue_has_no_untranslated_or_fuzzy_entries() -> None:
-    entries = _live(PO_FILE)
-    messages = [entry for entry in entries if not entry.is_header]
-    assert messages, f"{PO_FILE} has no messages"
-    untranslated = [entry.describe() for entry in messages if not all(entry.translations.values())]
-    fuzzy = [entry.describe() if not entry.is_header else "(the header)" for entry in entries if "fuzzy" in entry.flags]
-    assert not untranslated, f"Untranslated in {PO_FILE.name}:\n  {_list(untranslated)}\n{HOW_TO_FIX}"
-    assert not fuzzy, f"Fuzzy (check the translation, then drop the flag):\n  {_list(fuzzy)}"
+@pytest.mark.parametrize("language", TRANSLATED, ids=LANGUAGE_IDS)
+def test_catalogue_is_complete_and_sound(language: Language) -> None:
+    """Nothing untranslated or fuzzy; placeholders and tags intact; the language's plural forms."""
+    path = catalogues.catalogue_path(language)
+    assert path.exists(), f"{language.code} has no catalogue at {path}. {HOW_TO_FIX}"
+    found = catalogues.problems(language, polib.pofile(str(path)))
+    assert not found, f"{path}:\n  {_listed(found)}\n{HOW_TO_FIX}"
 
 
-def test_swedish_catalogue_header() -> None:
-    entries = _live(PO_FILE)
-    header = _header(entries)
-    assert header["Language"] == "sv"
-    assert header["Plural-Forms"] == "nplurals=2; plural=(n != 1);"
-    assert "LANGUAGE" not in header["Language-Team"], "fill in the Language-Team header"
-    wrong_plurals = [
-        entry.describe() for entry in entries if "msgid_plural" in entry.fields and len(entry.translations) != 2
-    ]
-    assert not wrong_plurals, f"Swedish has two plural forms; these have not:\n  {_list(wrong_plurals)}"
+def test_problems_are_found() -> None:
+    """The checks themselves: each kind of broken message is reported."""
+    arabic, russian = BY_CODE["ar"], BY_CODE["ru"]
+    wrong = polib.POEntry(msgid="Hello %(name)s", msgstr="مرحبا")
+    assert catalogues.entry_problems(wrong, arabic) == ["placeholders differ: ['%(name)s'] vs []"]
+    tags = polib.POEntry(msgid="<strong>Hi</strong>", msgstr="Hi")
+    assert catalogues.entry_problems(tags, arabic) == ["HTML tags differ"]
+    fuzzy = polib.POEntry(msgid="Hi", msgstr="Привет", flags=["fuzzy"])
+    assert "fuzzy" in catalogues.entry_problems(fuzzy, russian)[0]
+    two = polib.POEntry(msgid="%(n)s min", msgid_plural="%(n)s min", msgstr_plural={0: "%(n)s мин", 1: "%(n)s мин"})
+    assert catalogues.entry_problems(two, russian) == ["has 2 plural forms, the language has 3"]
+    forms = {0: "нет", 1: "одна", 2: "две", 3: "%(n)s", 4: "%(n)s", 5: "%(n)s"}
+    dropped = polib.POEntry(msgid="%(n)s min", msgid_plural="%(n)s min", msgstr_plural=forms)
+    assert catalogues.entry_problems(dropped, arabic) == []  # 0, 1 and 2 are forms of one number each
+    forms[3] = "بضع"
+    assert catalogues.entry_problems(dropped, arabic) == ["a plural form leaves out ['%(n)s']"]
 
 
-_PLACEHOLDER = re.compile(r"%(?:\([^)]*\))?[-#0 +]*\d*(?:\.\d+)?[a-zA-Z%]")
-_TAG = re.compile(r"</?[a-zA-Z][^>]*>")
+# --- (b) fresh: every string of the code, none it dropped -------------------------------------
 
 
-def test_translations_keep_placeholders_and_markup() -> None:
-    problems = []
-    for entry in _live(PO_FILE):
-        if entry.is_header or "fuzzy" in entry.flags:
-            continue  # a fuzzy entry is not used; the completeness test reports it
-        for index, text in entry.translations.items():
-            if not text:
-                continue  # untranslated: the completeness test reports it
-            source = entry.msgid if index == 0 else entry.fields.get("msgid_plural", entry.msgid)
-            for pattern in (_PLACEHOLDER, _TAG):
-                if Counter(pattern.findall(source)) != Counter(pattern.findall(text)):
-                    problems.append(f"{entry.describe()} -> {text!r}")
-    assert not problems, f"Placeholders or HTML tags differ from the English:\n  {_list(problems)}"
-
-
-# --- (b) fresh -------------------------------------------------------------------------------
-
-
-def test_catalogue_has_every_string_of_the_code(tmp_path: Path) -> None:
-    """Extract the strings afresh from a copy of the package and compare with the committed catalogues."""
+def test_catalogues_have_every_string_of_the_code(tmp_path: Path) -> None:
+    """Extract the strings afresh from a copy of the package and compare with every catalogue."""
     for tool in ("xgettext", "msgmerge", "msguniq"):
         _gettext_tool(tool)
     copy = tmp_path / "consulta"
     shutil.copytree(PACKAGE_DIR, copy, ignore=shutil.ignore_patterns("locale", "__pycache__", "*.pyc"))
     (copy / "locale").mkdir()
     # Without settings, as the Makefile runs it: with them, LOCALE_PATHS would send the
-    # output into the real catalogue instead of the copy.
+    # output into the real catalogues instead of the copy.
     environment = {name: value for name, value in os.environ.items() if name != "DJANGO_SETTINGS_MODULE"}
     django_admin = Path(sys.executable).parent / "django-admin"
+    arguments = ["makemessages", "--locale", "sv", "--no-location", "--no-obsolete"]
     problems = []
-    for domain, arguments in MAKEMESSAGES_RUNS.items():
+    for domain, extra in (("django", []), ("djangojs", ["--domain", "djangojs", "--ignore", "static/vendor/*"])):
         result = subprocess.run(
-            [str(django_admin), "makemessages", *arguments],
-            cwd=copy,
-            env=environment,
-            capture_output=True,
-            text=True,
-            check=False,
+            [str(django_admin), *arguments, *extra], cwd=copy, env=environment, capture_output=True, text=True
         )
         assert result.returncode == 0, f"makemessages --domain {domain} failed:\n{result.stdout}{result.stderr}"
         generated = copy / "locale" / "sv" / "LC_MESSAGES" / f"{domain}.po"
-        committed = SV_DIR / f"{domain}.po"
-        wanted = {entry.key: entry for entry in _live(generated) if not entry.is_header} if generated.exists() else {}
-        present = {entry.key: entry for entry in _live(committed) if not entry.is_header} if committed.exists() else {}
-        missing = [wanted[key].describe() for key in wanted.keys() - present.keys()]
-        stale = [present[key].describe() for key in present.keys() - wanted.keys()]
-        if missing:
-            problems.append(f"{committed.name} lacks strings the code uses:\n  {_list(missing)}")
-        if stale:
-            problems.append(f"{committed.name} has strings the code no longer uses:\n  {_list(stale)}")
+        wanted = _keys(generated)
+        for language in TRANSLATED:
+            present = _keys(catalogues.catalogue_path(language, domain))
+            if wanted - present:
+                problems.append(
+                    f"{language.code} {domain}.po lacks {len(wanted - present)}: {sorted(wanted - present)[:3]}"
+                )
+            if present - wanted:
+                problems.append(
+                    f"{language.code} {domain}.po has {len(present - wanted)} unused: {sorted(present - wanted)[:3]}"
+                )
     assert not problems, "\n".join(problems) + f"\n{HOW_TO_FIX}"
 
 
-# --- (c) compiled ------------------------------------------------------------------------------
+def _keys(path: Path) -> set[tuple[str, str]]:
+    if not path.exists():
+        return set()
+    return {(entry.msgctxt or "", entry.msgid) for entry in polib.pofile(str(path)) if not entry.obsolete}
+
+
+# --- (c) compiled, and accepted by gettext's own check ------------------------------------------
 
 
 def _catalog(path: Path) -> dict[object, str]:
@@ -222,19 +126,74 @@ def _catalog(path: Path) -> dict[object, str]:
     return catalog
 
 
-def test_compiled_catalogue_matches_the_po(tmp_path: Path) -> None:
-    fresh = tmp_path / "django.mo"
+@pytest.mark.parametrize("language", TRANSLATED, ids=LANGUAGE_IDS)
+def test_compiled_catalogue_matches_the_po(language: Language, tmp_path: Path) -> None:
+    po = catalogues.catalogue_path(language)
+    mo, fresh = po.with_suffix(".mo"), tmp_path / "django.mo"
     result = subprocess.run(
-        [_gettext_tool("msgfmt"), "--check", "--statistics", "-o", str(fresh), str(PO_FILE)],
-        capture_output=True,
-        text=True,
-        check=False,
+        [_gettext_tool("msgfmt"), "--check", "-o", str(fresh), str(po)], capture_output=True, text=True
     )
-    assert result.returncode == 0, f"msgfmt --check refused {PO_FILE}:\n{result.stderr}"
-    assert MO_FILE.exists(), f"{MO_FILE} is missing. {HOW_TO_FIX}"
-    expected, committed = _catalog(fresh), _catalog(MO_FILE)
+    assert result.returncode == 0, f"msgfmt --check refused {po}:\n{result.stderr}"
+    assert mo.exists(), f"{mo} is missing. {HOW_TO_FIX}"
+    expected, committed = _catalog(fresh), _catalog(mo)
     differing = [str(key) for key in expected.keys() | committed.keys() if expected.get(key) != committed.get(key)]
-    assert not differing, f"{MO_FILE.name} is older than {PO_FILE.name} for:\n  {_list(differing)}\n{HOW_TO_FIX}"
+    assert not differing, f"{mo.name} of {language.code} is older than its .po for:\n  {_listed(differing)}"
+
+
+# --- (d) the languages themselves ---------------------------------------------------------------------
+
+
+def test_every_language_is_set_up() -> None:
+    assert [code for code, _name in settings.LANGUAGES] == [language.code for language in LANGUAGES]
+    assert len(LANGUAGES) == 64
+    assert sorted(settings.LANGUAGES_BIDI) == ["ar", "fa", "he", "ur"]
+    for language in LANGUAGES:
+        info = translation.get_language_info(language.code)
+        assert info["name_local"] == language.name
+        assert info["bidi"] == (language.direction == "rtl"), language.code
+
+
+@pytest.mark.parametrize("language", LANGUAGES, ids=[language.code for language in LANGUAGES])
+def test_plural_table_holds_for_every_number(language: Language) -> None:
+    """Page scripts read a form from 200 digits; gettext's rule must agree up to any number."""
+    rule = gettext.c2py(language.plural_forms.split("plural=", 1)[1].rstrip(";"))
+    table = plural_table(language.code)
+    wrong = [n for n in range(0, 20_000) if rule(n) != int(table[n if n < 200 else 100 + n % 100])]
+    assert not wrong, f"{language.code}: the table is wrong for {wrong[:10]}"
+
+
+@pytest.mark.parametrize(
+    ("accept", "expected"),
+    [
+        ("ar-SA,ar;q=0.9", "ar"),
+        ("prs", "fa-af"),
+        ("fa-AF", "fa-af"),
+        ("fa-IR", "fa-af"),  # Farsi readers read Dari: nearer than English
+        ("zh-CN", "zh-hans"),
+        ("zh", "zh-hans"),
+        ("zh-TW", "zh-hant"),
+        ("zh-HK", "zh-hk"),
+        ("yue-HK", "yue"),
+        ("sr-Latn-RS", "sr-latn"),
+        ("sr-RS", "sr"),
+        ("sr-ME", "cnr"),
+        ("no", "nb"),
+        ("nb-NO", "nb"),
+        ("ku", "kmr"),
+        ("pt-PT", "pt"),
+        ("pt-BR", "pt-br"),
+        ("nl-BE", "nl-be"),
+        ("sv-FI", "sv-fi"),
+        ("iw", "he"),
+        ("ti-ER", "ti"),
+        ("en-US", "en"),
+        ("xx-unknown", "en"),
+    ],
+)
+@pytest.mark.django_db
+def test_browser_languages_find_their_catalogue(client: Client, accept: str, expected: str) -> None:
+    page = client.get(reverse("accounts:login"), HTTP_ACCEPT_LANGUAGE=accept)
+    assert page.headers["Content-Language"] == expected
 
 
 # --- (d) pages in Swedish, and right to left ---------------------------------------------------------
@@ -301,5 +260,5 @@ def test_stylesheets_use_logical_properties_only() -> None:
             found += [f"{sheet.name}:{number}: {match.group()}" for match in _PHYSICAL.finditer(line)]
     assert not found, (
         "Physical left/right properties break right-to-left languages; use logical ones "
-        "(margin-inline-start, padding-inline-end, inset-inline-start, text-align: start…):\n  " + _list(found)
+        "(margin-inline-start, padding-inline-end, inset-inline-start, text-align: start…):\n  " + _listed(found)
     )

@@ -37,6 +37,10 @@ const PATHS = {
 };
 // Drawn only while off.
 const SLASHED = new Set(["microphone", "camera"]);
+// Drawings that point a way (leaving to the end of the line, a speech bubble's tail): a
+// right-to-left page mirrors them (call.css, [dir="rtl"] .call-icon-directional).
+const DIRECTIONAL = new Set(["leave", "chat"]);
+
 // Tile indicators reuse the control's drawing, always slashed.
 const ALIASES = { audio: "microphone", video: "camera", sharing: "share" };
 
@@ -62,7 +66,7 @@ export function icon(name, { slashed = false } = {}) {
     "stroke-linejoin": "round",
     "aria-hidden": "true",
     focusable: "false",
-    class: "call-icon",
+    class: DIRECTIONAL.has(key) ? "call-icon call-icon-directional" : "call-icon",
     "data-icon": key,
   })) {
     svg.setAttribute(attribute, value);

@@ -5,7 +5,8 @@ import { el } from "./page.js";
 // the text around it), then named in the page's language. `languages`: code → [own, page's].
 export function languageRow(caller, L, languages = {}) {
   const [own, translated] = languages[caller.language] ?? [caller.language, caller.language];
-  const value = el("dd", { class: "caller-language" }, el("bdi", { lang: caller.language }, own));
+  const value = el("dd", { class: "caller-language" });
+  value.append(el("bdi", { lang: caller.language }, own));
   if (translated !== own) value.append(` (${translated})`);
   return [el("dt", {}, L.patientLanguage), value];
 }
