@@ -10,7 +10,10 @@ BASELINE, same run, same way: the login page of the same server: the same base t
 stylesheet and scripts shared by every page, without the device check. The ratio says what
 the patient's page adds to the site's floor.
 
-    python -m bench.page_weight [--loads 3]
+LANGUAGES (issue 14): the entry page once in every language, the browser asking for it;
+the heaviest is reported beside English (scripts such as Burmese take three bytes a letter).
+
+    python -m bench.page_weight [--loads 3] [--languages all|none|ar,my,...]
 """
 
 from __future__ import annotations
@@ -24,6 +27,7 @@ from playwright.sync_api import Browser, Request, expect
 
 from bench._browser import chromium
 from bench._common import Run, consulta_server, log, row, write_result
+from consulta.core.languages import TRANSLATED
 
 NAME = "page_weight"
 TITLE = "Patient entry page weight (Chromium, empty cache)"
@@ -36,8 +40,8 @@ TARGET_BYTES = 100_000
 BANDWIDTH_TEST_PATHS = ("/precall/download/", "/precall/upload/")
 
 
-def load(browser: Browser, url: str, entry_page: bool) -> dict[str, Any]:
-    context = browser.new_context(locale="en-US")
+def load(browser: Browser, url: str, entry_page: bool, locale: str = "en-US") -> dict[str, Any]:
+    context = browser.new_context(locale=locale)
     requests: list[Request] = []
     failed: list[str] = []
     sockets: list[str] = []
@@ -89,15 +93,23 @@ def load(browser: Browser, url: str, entry_page: bool) -> dict[str, Any]:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--loads", type=int, default=3, help="loads of each page (fresh context each)")
+    parser.add_argument("--languages", default="all", help="entry page once per language: all, none, or codes")
     args = parser.parse_args(argv)
-    run = Run(NAME, TITLE, {"loads": args.loads, "cache": "empty (a fresh context per load)"})
+    codes = {"all": [language.code for language in TRANSLATED], "none": []}.get(args.languages)
+    codes = args.languages.split(",") if codes is None else codes
+    run = Run(NAME, TITLE, {"loads": args.loads, "cache": "empty (a fresh context per load)", "languages": codes})
     ours: list[dict[str, Any]] = []
     base: list[dict[str, Any]] = []
+    by_language: dict[str, int] = {}
     with consulta_server() as server, chromium() as browser:
         clinic = next(c for c in server.demo["clinics"] if c["slug"] == CLINIC)
         for _ in range(max(1, args.loads)):
             ours.append(load(browser, clinic["waiting_area_url"], entry_page=True))
             base.append(load(browser, server.demo["login_url"], entry_page=False))
+        for code in codes:
+            by_language[code] = load(browser, clinic["waiting_area_url"], entry_page=True, locale=code)[
+                "bytes_received"
+            ]
 
     def median(loads: list[dict[str, Any]], key: str) -> float:
         return float(statistics.median(len(x[key]) if isinstance(x[key], list) else x[key] for x in loads))
@@ -127,9 +139,22 @@ def main(argv: list[str] | None = None) -> int:
             target={"text": "issue 5: 0", "met": ours_third == 0},
         ),
     ]
+    if by_language:
+        heaviest = max(by_language, key=by_language.__getitem__)
+        rows.append(
+            row(
+                f"patient entry page in its heaviest language ({heaviest}) vs English",
+                float(by_language[heaviest]),
+                ours_bytes,
+                unit="bytes",
+                target={"text": "issue 14: < 100 KB in every language", "met": by_language[heaviest] < TARGET_BYTES},
+            )
+        )
     log(f"page_weight: entry {ours_bytes:.0f} B in {median(ours, 'requests'):g} requests; login {base_bytes:.0f} B")
+    if by_language:
+        log(f"page_weight: by language {sorted(by_language.items(), key=lambda item: -item[1])[:5]}")
     result = run.result(
-        figures={"page": "entry page /wait/northside/", "loads": ours},
+        figures={"page": "entry page /wait/northside/", "loads": ours, "bytes_by_language": by_language},
         baseline={"what": "the login page of the same server (same base template, no device check)", "loads": base},
         rows=rows,
         notes=[
