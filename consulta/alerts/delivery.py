@@ -80,8 +80,8 @@ class Alert:
 
 
 def language_of(user: User) -> str:
-    """The person's language if the project keeps one (it does not yet), else the site's default."""
-    return str(getattr(user, "language", "") or settings.LANGUAGE_CODE)
+    """The person's own language (User.language, chosen with the picker), else the site's default."""
+    return user.language or settings.LANGUAGE_CODE
 
 
 def _send(alert: Alert, user: User, *, email: bool, phone: str, as_admin: bool = False) -> int:

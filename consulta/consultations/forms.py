@@ -27,16 +27,21 @@ def _extra_field(field: EntryField) -> forms.Field:
 class EntryForm(forms.Form):
     """The patient's details. Extra questions come from the clinic's EntryFields."""
 
+    # dir: a name runs in its own script's direction whatever the page's; a number left to right.
     first_name = forms.CharField(
-        label=_("First name"), max_length=100, widget=forms.TextInput(attrs={"autocomplete": "given-name"})
+        label=_("First name"),
+        max_length=100,
+        widget=forms.TextInput(attrs={"autocomplete": "given-name", "dir": "auto"}),
     )
     last_name = forms.CharField(
-        label=_("Last name"), max_length=100, widget=forms.TextInput(attrs={"autocomplete": "family-name"})
+        label=_("Last name"),
+        max_length=100,
+        widget=forms.TextInput(attrs={"autocomplete": "family-name", "dir": "auto"}),
     )
     phone = forms.CharField(
         label=_("Phone number"),
         max_length=32,
-        widget=forms.TextInput(attrs={"autocomplete": "tel", "type": "tel"}),
+        widget=forms.TextInput(attrs={"autocomplete": "tel", "type": "tel", "dir": "ltr"}),
         help_text=_("So the clinic can call you if the video connection fails."),
     )
 
@@ -153,4 +158,5 @@ class InviteeForm(forms.Form):
         label=_("Your name"),
         max_length=100,
         help_text=_("The others in the call see this name, for example “Ali, interpreter”."),
+        widget=forms.TextInput(attrs={"dir": "auto"}),
     )

@@ -35,6 +35,7 @@ class GuestNameForm(forms.Form):
         label=_("Your name"),
         max_length=100,
         help_text=_("Whoever lets you in, and everyone in the call, sees this name."),
+        widget=forms.TextInput(attrs={"dir": "auto"}),
     )
 
     def clean_name(self) -> str:

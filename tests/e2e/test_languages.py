@@ -18,7 +18,7 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from consulta.core import catalogues
-from consulta.core.languages import BY_CODE
+from consulta.core.languages import BY_CODE, TRANSLATED
 from tests.e2e.helpers import assert_no_axe_violations, login
 from tests.e2e.media import wait_for_decoded_video
 from tests.e2e.test_consultation_flow import PEERS, caller_card, end_from_call, join_from_dashboard, northside
@@ -208,3 +208,18 @@ def test_pages_lay_out_in_arabic_and_finnish(
         expect(staff.locator("#callers")).to_be_attached()
         assert_laid_out(staff, f"the dashboard in {code}")
         assert_no_axe_violations(staff)
+
+
+@pytest.mark.parametrize("code", [language.code for language in TRANSLATED])
+def test_every_language_on_a_phone(new_page, demo, code: str) -> None:
+    """From the link to the page after leaving, by the translated labels, on a phone: the
+    language's direction throughout, and nothing spilling out or covering anything."""
+    clinic = northside(demo)
+    patient = new_page(locale=code, viewport=PHONE, is_mobile=True, has_touch=True)
+    enter(patient, clinic, code, "Aino", "Äijälä-Hyvärinen")
+    expect(patient.locator("#status-text")).to_have_text(tr(code, WAIT_HERE))
+    assert_laid_out(patient, f"the waiting screen in {code}")
+    patient.get_by_role("button", name=tr(code, "Leave the waiting area")).click()
+    expect(patient.get_by_text(tr(code, "You have left the waiting area."))).to_be_visible()
+    assert_direction(patient, code)
+    assert_laid_out(patient, f"the page after leaving in {code}")

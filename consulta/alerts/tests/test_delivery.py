@@ -69,6 +69,23 @@ def test_a_new_caller_is_told_to_each_subscriber_by_their_channels(world: World)
     assert sent.subject == "A caller is waiting in Alder Clinic"
 
 
+def test_each_person_is_alerted_in_their_own_language(world: World) -> None:
+    """The language kept on the account (the picker's choice), not the site's or the patient's."""
+    world.member.language = "sv"
+    world.member.save(update_fields=["language"])
+    world.clinic_admin.language = "ar"
+    world.clinic_admin.save(update_fields=["language"])
+    subscribe(world.member, world.clinic_a)
+    subscribe(world.clinic_admin, world.clinic_a)
+    patient_enters(world.clinic_a)
+
+    assert delivery.drain() == 2
+    subjects = {email.to[0]: email.subject for email in queued_emails()}
+    assert subjects[world.member.email] == "En besökare väntar på Alder Clinic"
+    arabic = subjects[world.clinic_admin.email]
+    assert "Alder Clinic" in arabic and "A caller is waiting" not in arabic
+
+
 def test_two_drains_never_send_the_same_alert_twice(world: World) -> None:
     subscribe(world.member, world.clinic_a)
     patient_enters(world.clinic_a)

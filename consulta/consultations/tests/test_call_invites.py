@@ -56,7 +56,7 @@ def test_the_page_asks_for_a_name_first_and_keeps_bad_input(world: World, caller
     assert refused.status_code == 400 and "This field is required." in refused.content.decode()
     client.post(url, {"name": "Ali, interpreter"})
     joined = client.get(url)
-    assert "You are joining as Ali, interpreter" in joined.content.decode()
+    assert "You are joining as <bdi>Ali, interpreter</bdi>" in joined.content.decode()
     assert 'id="call-view"' in joined.content.decode()
 
 

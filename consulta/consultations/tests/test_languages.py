@@ -228,3 +228,13 @@ def test_the_dashboard_names_every_language_for_its_reader(world: World) -> None
     assert set(data["languages"]) == {code for code, _name in settings.LANGUAGES}
     assert data["languages"]["ar"][0] == "العربية"
     assert BY_CODE["ar"].english == "Arabic"
+
+
+def test_a_flood_of_language_choices_is_refused_with_when_to_try_again(world: World) -> None:
+    client = Client()
+    url = reverse("set_language")
+    for _ in range(60):
+        assert client.post(url, {"language": "en", "next": "/"}).status_code == 302
+    refused = client.post(url, {"language": "en", "next": "/"})
+    assert refused.status_code == 429
+    assert "try again" in refused.content.decode()

@@ -140,7 +140,7 @@ def test_a_guest_gives_a_name_then_sees_the_knock_screen(world: World) -> None:
     first = client.get(url)
     assert first.status_code == 200
     html = _html(first)
-    assert "Consulting room at Alder Clinic" in html
+    assert "<bdi>Consulting room</bdi> at <bdi>Alder Clinic</bdi>" in html
     assert 'id="guest-name-form"' in html
     assert "room-guest" not in html  # no script before the name
 
