@@ -39,6 +39,12 @@ def tr(code: str, english: str) -> str:
     return english if code == "en" else _catalogue(code)[english]
 
 
+def label(code: str, english: str) -> re.Pattern[str]:
+    """A field's whole label, with the language's own label suffix (":", " :", "："): "Nom"
+    must not also find "Prénom"."""
+    return re.compile(r"^\s*" + re.escape(tr(code, english)) + r"\s*[:：]?\s*$")
+
+
 def assert_direction(page: Page, code: str) -> None:
     expect(page.locator("html")).to_have_attribute("lang", code)
     expect(page.locator("html")).to_have_attribute("dir", BY_CODE[code].direction)
@@ -98,9 +104,9 @@ def enter(patient: Page, clinic: dict[str, Any], code: str, first: str, last: st
     patient.goto(clinic["waiting_area_url"])
     assert_direction(patient, code)
     expect(patient.locator("#entry-form")).to_have_attribute("data-checks", "passed", timeout=20_000)
-    patient.get_by_label(tr(code, "First name")).fill(first)
-    patient.get_by_label(tr(code, "Last name")).fill(last)
-    patient.get_by_label(tr(code, "Phone number")).fill("070-123 45 67")
+    patient.get_by_label(label(code, "First name")).fill(first)
+    patient.get_by_label(label(code, "Last name")).fill(last)
+    patient.get_by_label(label(code, "Phone number")).fill("070-123 45 67")
     patient.get_by_label(tr(code, "I have read and accept the terms of use")).check()
     patient.get_by_role("button", name=tr(code, "Enter the waiting area")).click()
     patient.wait_for_url(re.compile(r"/consultation/[\w-]+/$"))
