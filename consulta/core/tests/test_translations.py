@@ -25,7 +25,7 @@ from django.urls import reverse
 from django.utils import translation
 
 from consulta.core import catalogues
-from consulta.core.languages import BY_CODE, LANGUAGES, TRANSLATED, Language, plural_table
+from consulta.core.languages import BY_CODE, LANGUAGES, SEED_ENTRIES, TRANSLATED, Language, plural_table
 
 PACKAGE_DIR = Path(__file__).resolve().parents[2]
 CSS_DIR = PACKAGE_DIR / "static" / "css"
@@ -151,6 +151,20 @@ def test_every_language_is_set_up() -> None:
         info = translation.get_language_info(language.code)
         assert info["name_local"] == language.name
         assert info["bidi"] == (language.direction == "rtl"), language.code
+
+
+def test_the_languages_page_maps_every_entry_of_the_source() -> None:
+    """docs/languages.md has a row for each of the source's 66 entries, with its code and catalogue."""
+    page = (PACKAGE_DIR.parent / "docs" / "languages.md").read_text(encoding="utf-8")
+    assert len(SEED_ENTRIES) == 66
+    assert {code for _entry, code in SEED_ENTRIES} == set(BY_CODE)
+    missing = []
+    for entry, code in SEED_ENTRIES:
+        language = BY_CODE[code]
+        catalogue = "— (source)" if code == "en" else f"`consulta/locale/{language.locale}/`"
+        if f"| {entry} | `{code}` | {language.name} | {catalogue} | {language.direction} |" not in page:
+            missing.append(entry)
+    assert not missing, f"docs/languages.md lacks the rows of {missing}"
 
 
 @pytest.mark.parametrize("language", LANGUAGES, ids=[language.code for language in LANGUAGES])
