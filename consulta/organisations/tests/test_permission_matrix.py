@@ -575,7 +575,10 @@ PUBLIC: dict[str, str] = {
     "sso:choose": "single sign-on's first step: a work e-mail address picks the organisation's provider",
     "sso:begin": "the trip to an organisation's identity provider, by its slug: 404 without an enabled provider",
     "sso:callback": "the way back from the identity provider; its state and tokens are checked (consulta/sso)",
-    "set_language": "the language switcher (i18n): sets the language cookie, nothing more",
+    "set_language": (
+        "the language picker: sets the language cookie, and keeps the choice on the person's own account "
+        "and on the consultations this browser's session holds (no one else's); rate-limited per address"
+    ),
     "admin:login": "the Django admin's own login page",
     "admin:logout": "the Django admin's log-out: ends the browser's own session",
 }
