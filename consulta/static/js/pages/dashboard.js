@@ -55,7 +55,9 @@ function renderCard(caller) {
   if (caller.in_call_with) li.append(el("p", { class: "muted" }, L.inCallWith));
   const details = el("dl", { class: "caller-details" });
   details.append(...languageRow(caller, L, data.languages));
-  details.append(el("dt", {}, data.labels.phone ?? "☎"), el("dd", {}, el("bdi", { dir: "ltr" }, caller.phone)));
+  const phone = el("dd");
+  phone.append(el("bdi", { dir: "ltr" }, caller.phone)); // a number reads left to right, in Arabic text too
+  details.append(el("dt", {}, data.labels.phone ?? "☎"), phone);
   for (const [label, value] of caller.answers) details.append(el("dt", {}, label), el("dd", {}, value || "—"));
   li.append(details);
   li.append(actions(caller));
