@@ -156,6 +156,23 @@ def test_an_arabic_patient_is_seen_in_arabic_right_to_left_on_a_phone(new_page, 
     browser_problems.allow(r"status of 404")
 
 
+def test_what_was_typed_survives_a_change_of_language(new_page, demo) -> None:
+    clinic = northside(demo)
+    patient = new_page(viewport=PHONE)
+    patient.goto(clinic["waiting_area_url"])
+    patient.get_by_label("First name").fill("Tesfay")
+    patient.get_by_label("Phone number").fill("070-123 45 67")
+    picker = patient.locator(".language-picker.prominent")
+    picker.locator("select").select_option("ti")
+    picker.get_by_role("button", name="Change language").click()
+    assert_direction(patient, "ti")
+    expect(patient.get_by_label(label("ti", "First name"))).to_have_value("Tesfay")
+    expect(patient.get_by_label(label("ti", "Phone number"))).to_have_value("070-123 45 67")
+    expect(patient.get_by_label(label("ti", "Last name"))).to_have_value("")
+    patient.reload()  # once only: a later load starts empty
+    expect(patient.get_by_label(label("ti", "First name"))).to_have_value("")
+
+
 def test_a_patient_changes_language_with_the_picker_and_keeps_it(new_page, demo) -> None:
     clinic = northside(demo)
     patient = new_page(viewport=PHONE)

@@ -18,6 +18,7 @@ import {
 } from "../precall/verdict.js";
 import { pageData } from "./page.js";
 import { loadDevices, saveDevices } from "./device-choice.js";
+import { keepAcrossLanguageChange } from "./keep-typed.js";
 
 const data = pageData();
 const L = data.labels;
@@ -35,6 +36,7 @@ const selects = {
 let stream = null;
 const results = {};
 document.querySelector('[data-check="relay"]').hidden = !data.relayOnly;
+keepAcrossLanguageChange(form, document.querySelector(".language-picker.prominent"));
 
 // status: "ok" | "warning" | "failed", or null while checking.
 function show(check, status, detail = "") {
