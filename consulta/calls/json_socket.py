@@ -25,7 +25,7 @@ from django.utils import translation
 
 from consulta.calls import events
 from consulta.calls.messages import BadMessage, Heartbeat, Message, OutError, OutHeartbeat, dump, parse_incoming
-from consulta.core import ratelimit
+from consulta.core import languages, ratelimit
 from consulta.core.client import client_address
 from consulta.eventlog import context as eventlog_context
 from consulta.organisations import access
@@ -52,7 +52,7 @@ def socket_language(scope: dict[str, Any]) -> str:
     core.middleware.PersonLanguage), else the language cookie, else Accept-Language."""
     user = scope.get("user")
     own = getattr(user, "language", "") if user is not None and user.is_authenticated else ""
-    if own and own in dict(settings.LANGUAGES):
+    if own and own in languages.BY_CODE:
         return str(own)
     headers = {name.decode("latin-1"): value.decode("latin-1") for name, value in scope.get("headers", [])}
     cookies = scope.get("cookies") or {}

@@ -173,13 +173,18 @@ def fill(
         if found:
             refused.append(f"{key} {candidate.msgid[:50]!r}: {'; '.join(found)}")
         elif entry is not None:
-            entry.msgstr, entry.msgstr_plural = candidate.msgstr, candidate.msgstr_plural
-            entry.flags = [flag for flag in entry.flags if flag != "fuzzy"]
-            entry.previous_msgid = entry.previous_msgid_plural = entry.previous_msgctxt = None
+            translate(entry, candidate.msgstr, candidate.msgstr_plural)
     if write:
         set_headers(language, catalogue)
         catalogue.save(str(path))
     return refused
+
+
+def translate(entry: polib.POEntry, msgstr: str, msgstr_plural: dict[int, str]) -> None:
+    """A checked translation in: no longer fuzzy, and the English it was made for forgotten."""
+    entry.msgstr, entry.msgstr_plural = msgstr, msgstr_plural
+    entry.flags = [flag for flag in entry.flags if flag != "fuzzy"]
+    entry.previous_msgid = entry.previous_msgid_plural = entry.previous_msgctxt = None
 
 
 def answered(item: dict[str, object], answer: object) -> polib.POEntry:
@@ -230,10 +235,8 @@ def transliterate_serbian(domain: str) -> int:
         cyrillic = source.get((entry.msgctxt, entry.msgid))
         if cyrillic is None or entry_problems(cyrillic, BY_CODE["sr"]):
             continue
-        entry.msgstr = serbian_latin(cyrillic.msgstr)
-        entry.msgstr_plural = {k: serbian_latin(v) for k, v in cyrillic.msgstr_plural.items()}
-        entry.flags = [flag for flag in entry.flags if flag != "fuzzy"]
-        entry.previous_msgid = entry.previous_msgid_plural = entry.previous_msgctxt = None
+        plural = {k: serbian_latin(v) for k, v in cyrillic.msgstr_plural.items()}
+        translate(entry, serbian_latin(cyrillic.msgstr), plural)
         done += 1
     set_headers(BY_CODE["sr-latn"], catalogue)
     catalogue.save(str(path))

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.utils import translation
 from django.utils.cache import add_never_cache_headers
+
+from consulta.core.languages import BY_CODE
 
 
 class SynchronousStack:
@@ -73,7 +74,7 @@ class PersonLanguage:
     def __call__(self, request: HttpRequest) -> HttpResponse:
         user = getattr(request, "user", None)
         language = getattr(user, "language", "") if user is not None and user.is_authenticated else ""
-        if language and language in dict(settings.LANGUAGES):
+        if language and language in BY_CODE:
             translation.activate(language)
             request.LANGUAGE_CODE = language
         return self.get_response(request)

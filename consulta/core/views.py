@@ -1,4 +1,3 @@
-from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
@@ -9,6 +8,7 @@ from consulta.accounts import actions as account_actions
 from consulta.consultations import actions as consultation_actions
 from consulta.core import ratelimit
 from consulta.core.client import client_address
+from consulta.core.languages import BY_CODE
 from consulta.organisations import access
 
 
@@ -39,7 +39,7 @@ def set_language(request: HttpRequest) -> HttpResponse:
         return HttpResponse(ratelimit.retry_message(refused), status=429, content_type="text/plain; charset=utf-8")
     response = i18n.set_language(request)
     language = request.POST.get("language", "")
-    if language not in dict(settings.LANGUAGES):
+    if language not in BY_CODE:
         return response
     if request.user.is_authenticated:
         account_actions.set_language(request.user, language)
